@@ -1,0 +1,151 @@
+/**
+ * Configuration: parsed once, from the environment and a `.env` file if present (the environment wins), validated
+ * with zod. A bad value stops start-up with a message naming the variable. Every variable is documented in the
+ * README ("Settings"). Each integration switches on when its settings are present.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { resolve } from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+import { AppError } from './core/errors.js';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const int = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: 'must be a number' })
+    .int('must be a whole number')
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`)
+    .default(fallback);
+
+const positive = (fallback: number) => z.coerce.number({ error: 'must be a number' }).positive('must be more than 0').default(fallback);
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const idList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v || !v.trim()) return [] as number[];
+    const ids = v.split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = ids.filter((id) => !/^-?\d+$/.test(id));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `must be numeric Telegram ids separated by commas (not ${bad.join(', ')})` });
+      return z.NEVER;
+    }
+    return ids.map(Number);
+  });
+
+const csv = z
+  .string()
+  .optional()
+  .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
+
+/** The schema, variable by variable. Section comments match the README's settings tables. */
+export const envSchema = z.object({
+  // ── Core ──
+  ASEAGI_DB: z.string().default('data/aseagi.db'),
+  DATA_DIR: z.string().default('data'),
+  INBOX_DIR: z.string().default('data/inbox'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  BATCH_SIZE: int(1, 10_000, 100),
+  MAX_ATTEMPTS: int(1, 10, 3),
+  CHECKPOINT_EVERY: int(1, 100_000, 10),
+  CONFIRMATION_TTL_MIN: positive(10),
+  // ── Local compute and the worker ──
+  LOCAL_WORKERS: int(1, 256, Math.max(1, availableParallelism())),
+  OCR_ENGINE: z.enum(['auto', 'tesseract', 'tesseract-js', 'vlm', 'none']).default('auto'),
+  OCR_LANGS: z.string().regex(/^[a-z_]+(\+[a-z_]+)*$/, 'must be tesseract language codes joined by +, e.g. eng+spa').default('eng'),
+  OCR_PSM: int(0, 13, 3),
+  OCR_MIN_TEXT_CHARS: int(0, 100_000, 16),
+  OCR_DPI: int(72, 600, 300),
+  DOCUMENT_TIMEOUT_S: positive(300),
+  MAX_DOCUMENT_MB: positive(2048),
+  PDF_PASSWORDS: csv,
+  // ── HTTP API ──
+  HTTP_PORT: int(0, 65_535, 8001),
+  HTTP_HOST: z.string().default('127.0.0.1'),
+  API_TOKEN: optionalString,
+  // ── Telegram ──
+  TELEGRAM_BOT_TOKEN: optionalString,
+  ALLOWED_TELEGRAM_USER_IDS: idList,
+  NOTIFY_CHAT_IDS: idList,
+  NOTIFY_EVERY_BATCHES: int(1, 100_000, 50),
+  TELEGRAM_WEBHOOK_URL: optionalString,
+  TELEGRAM_API_ROOT: optionalString,
+  RESUME_CRON: z.string().default('0 2 * * *'),
+  TZ: optionalString,
+  // ── Google Drive ──
+  GOOGLE_APPLICATION_CREDENTIALS: optionalString,
+  GOOGLE_API_ROOT_URL: optionalString,
+  DRIVE_FOLDER_ID: optionalString,
+  // ── Vast.ai ──
+  VAST_AI_API_KEY: optionalString,
+  VAST_API_URL: z.string().default('https://console.vast.ai'),
+  WORKER_IMAGE: optionalString,
+  // ── Supabase ──
+  SUPABASE_URL: optionalString,
+  SUPABASE_KEY: optionalString,
+  // ── Claude ──
+  ANTHROPIC_API_KEY: optionalString,
+  CLAUDE_API_KEY: optionalString,
+  ANTHROPIC_BASE_URL: optionalString,
+  // ── Misc ──
+  ASEAGI_PRETTY_LOGS: bool(false),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Values that must never be logged, shown or sent to a worker. */
+export const SECRET_VARIABLES = [
+  'API_TOKEN',
+  'TELEGRAM_BOT_TOKEN',
+  'VAST_AI_API_KEY',
+  'SUPABASE_KEY',
+  'ANTHROPIC_API_KEY',
+  'CLAUDE_API_KEY',
+  'PDF_PASSWORDS',
+] as const;
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /** `.env` to read; default `./.env` when it exists. `false` reads none. */
+  dotenvPath?: string | false;
+}
+
+/** Parses the configuration, or throws an {@link AppError} naming every bad variable. */
+export function loadConfig(options: LoadOptions = {}): Env {
+  const env = { ...readDotenv(options.dotenvPath), ...(options.env ?? process.env) };
+  const parsed = envSchema.safeParse(env);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '?');
+    const value = env[name];
+    const shown = value === undefined || (SECRET_VARIABLES as readonly string[]).includes(name) ? '' : ` (got "${value}")`;
+    return `${name}: ${issue.message}${shown}`;
+  });
+  throw new AppError('config_invalid', `Invalid configuration — ${lines.join('; ')}.`, {
+    hint: 'Fix the variable in the environment or in .env (see README, "Settings").',
+  });
+}
+
+function readDotenv(path: string | false | undefined): Record<string, string> {
+  if (path === false) return {};
+  const file = resolve(path ?? '.env');
+  if (!existsSync(file)) return {};
+  return parseEnv(readFileSync(file, 'utf8')) as Record<string, string>;
+}
+
+/** The Claude key under either name the seed used. */
+export function claudeKey(env: Env): string | undefined {
+  return env.ANTHROPIC_API_KEY ?? env.CLAUDE_API_KEY;
+}
