@@ -1,0 +1,171 @@
+/**
+ * The orchestrator's side of the worker protocol: one {@link Worker} over HTTP, for a local process or a rented
+ * instance alike. Transient network failures are retried (the protocol is idempotent on batch id); a worker that
+ * stays unreachable, or that its owner declares lost, ends the batch with {@link WorkerLostError}.
+ */
+import { z } from 'zod';
+import { coerceError } from '../errors.js';
+import type { Worker, WorkerBatch, WorkerTarget } from '../engine/ports.js';
+import { WorkerLostError } from '../engine/ports.js';
+import type { EngineLogger } from '../engine/types.js';
+import { batchStateSchema, workerHealthSchema } from '../../protocol/worker-protocol.js';
+import type { BatchState, DocumentResult, WorkerHealth } from '../../protocol/worker-protocol.js';
+
+export interface HttpWorkerOptions {
+  id: string;
+  label: string;
+  baseUrl: string;
+  token: string;
+  target: WorkerTarget;
+  logger: EngineLogger;
+  /** How long one long poll may wait on the worker. */
+  pollWaitMs?: number;
+  /** Consecutive failed requests before the worker counts as lost. */
+  maxFailures?: number;
+  /** First retry delay; doubles per consecutive failure. */
+  retryDelayMs?: number;
+  fetch?: typeof fetch;
+}
+
+class HttpStatusError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class HttpWorker implements Worker {
+  readonly id: string;
+  readonly label: string;
+  readonly target: WorkerTarget;
+  private readonly lostController = new AbortController();
+  private readonly options: Required<Omit<HttpWorkerOptions, 'fetch'>> & { fetch: typeof fetch };
+
+  constructor(options: HttpWorkerOptions) {
+    this.id = options.id;
+    this.label = options.label;
+    this.target = options.target;
+    this.options = {
+      pollWaitMs: 20_000,
+      maxFailures: 5,
+      retryDelayMs: 500,
+      fetch: globalThis.fetch,
+      ...options,
+    };
+  }
+
+  /** The owner knows the worker is gone (its process exited, its instance died): fail what is in flight now. */
+  markLost(reason: string): void {
+    if (!this.lostController.signal.aborted) this.lostController.abort(new WorkerLostError(this.id, reason));
+  }
+
+  get isLost(): boolean {
+    return this.lostController.signal.aborted;
+  }
+
+  async health(signal?: AbortSignal): Promise<WorkerHealth> {
+    const json = await this.request('GET', '/v1/health', undefined, signal ?? AbortSignal.timeout(10_000), 10_000);
+    return workerHealthSchema.parse(json);
+  }
+
+  async process(batch: WorkerBatch, onResult: (result: DocumentResult) => Promise<void>, signal: AbortSignal): Promise<void> {
+    const combined = AbortSignal.any([signal, this.lostController.signal]);
+    try {
+      let state = await this.withRetries(() => this.submit(batch, combined), combined);
+      let after = 0;
+      for (;;) {
+        for (const result of state.results) await onResult(result);
+        after = state.next;
+        if (state.status === 'done') return;
+        if (state.status === 'cancelled') throw new WorkerLostError(this.id, 'the worker cancelled the batch');
+        state = await this.withRetries(() => this.poll(batch, after, combined), combined);
+      }
+    } catch (error) {
+      if (signal.aborted && !this.isLost) {
+        void this.cancel(batch.batchId);
+        throw signal.reason ?? error;
+      }
+      if (this.isLost) throw this.lostController.signal.reason as WorkerLostError;
+      throw error;
+    }
+  }
+
+  private async submit(batch: WorkerBatch, signal: AbortSignal): Promise<BatchState> {
+    return batchStateSchema.parse(await this.request('POST', '/v1/batches', batch, signal, 60_000));
+  }
+
+  private async poll(batch: WorkerBatch, after: number, signal: AbortSignal): Promise<BatchState> {
+    const { pollWaitMs } = this.options;
+    const path = `/v1/batches/${encodeURIComponent(batch.batchId)}?after=${after}&waitMs=${pollWaitMs}`;
+    try {
+      return batchStateSchema.parse(await this.request('GET', path, undefined, signal, pollWaitMs + 15_000));
+    } catch (error) {
+      // The worker forgot the batch (restarted, evicted): submitting again is safe, the id makes it idempotent.
+      if (error instanceof HttpStatusError && error.status === 404) {
+        const state = await this.submit(batch, signal);
+        return { ...state, results: state.results.slice(after) };
+      }
+      throw error;
+    }
+  }
+
+  private async cancel(batchId: string): Promise<void> {
+    try {
+      await this.request('DELETE', `/v1/batches/${encodeURIComponent(batchId)}`, undefined, AbortSignal.timeout(5_000), 5_000);
+    } catch (error) {
+      this.options.logger.debug({ err: coerceError(error), workerId: this.id }, 'cancel request failed');
+    }
+  }
+
+  /** Retries network failures and 5xx with doubling delays; gives up as a lost worker. */
+  private async withRetries<T>(call: () => Promise<T>, signal: AbortSignal): Promise<T> {
+    let failures = 0;
+    for (;;) {
+      try {
+        return await call();
+      } catch (error) {
+        if (signal.aborted) throw error;
+        if (error instanceof HttpStatusError && error.status < 500 && error.status !== 429) {
+          throw new WorkerLostError(this.id, `the worker refused the request: ${error.message}`, { cause: error });
+        }
+        if (error instanceof z.ZodError) {
+          throw new WorkerLostError(this.id, 'the worker answered in a form this orchestrator does not understand', { cause: error });
+        }
+        failures += 1;
+        if (failures >= this.options.maxFailures) {
+          throw new WorkerLostError(this.id, `unreachable after ${failures} attempts: ${coerceError(error).message}`, { cause: error });
+        }
+        await sleep(this.options.retryDelayMs * 2 ** (failures - 1), signal);
+      }
+    }
+  }
+
+  private async request(method: string, path: string, body: unknown, signal: AbortSignal, timeoutMs: number): Promise<unknown> {
+    const response = await this.options.fetch(new URL(path, this.options.baseUrl), {
+      method,
+      headers: {
+        authorization: `Bearer ${this.options.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new HttpStatusError(response.status, `HTTP ${response.status} ${text.slice(0, 200)}`);
+    return text ? (JSON.parse(text) as unknown) : null;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
