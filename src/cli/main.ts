@@ -1,0 +1,322 @@
+/**
+ * `aseagi`: the command line. Logs go to stderr; results and summaries to stdout (`--json`: one object as the last
+ * line). Exit codes: 0 completed (even with failed documents), 1 fatal error, 2 bad usage or configuration,
+ * 3 the session paused or stopped before completing, 130 interrupted.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { createWriteStream } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Env } from '../config.js';
+import { loadConfig } from '../config.js';
+import { AppError, describeError } from '../core/errors.js';
+import { openDatabase } from '../core/store/database.js';
+import { failedDocuments } from '../core/store/documents.js';
+import { getSession, latestSession, listSessions } from '../core/store/sessions.js';
+import { buildSessionView } from '../core/engine/status-view.js';
+import { countSearchResults, searchResults } from '../core/store/results.js';
+import { createLogger } from '../logger.js';
+import type { Logger } from '../logger.js';
+import { createApp, engineSettings, workerEnv } from '../main.js';
+import type { App } from '../main.js';
+import { exportResults } from './export.js';
+import type { ExportFormat } from './export.js';
+import { extractFiles } from './extract.js';
+import { formatBytes, formatDuration, oneLine, renderTable, truncate } from './format.js';
+import { ProgressReporter } from './progress-reporter.js';
+import { summaryJson, summaryText } from './summary.js';
+import type { SessionView } from '../core/engine/types.js';
+import { runDemo } from './demo.js';
+import { estimateFolder } from './estimate.js';
+import { serve } from '../serve.js';
+
+export const EXIT = { ok: 0, fatal: 1, usage: 2, incomplete: 3, interrupted: 130 } as const;
+
+interface GlobalOptions {
+  db?: string;
+}
+
+function context(program: Command): { env: Env; logger: Logger; dbPath: string } {
+  const env = loadConfig();
+  const level = process.env.LOG_LEVEL ? env.LOG_LEVEL : 'warn';
+  const logger = createLogger({ level, stderr: true });
+  const { db } = program.opts<GlobalOptions>();
+  return { env, logger, dbPath: resolve(db ?? env.ASEAGI_DB) };
+}
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function exitCodeOf(view: SessionView): number {
+  return view.status === 'completed' ? EXIT.ok : EXIT.incomplete;
+}
+
+/** Runs a session in the foreground with a progress line; Ctrl-C pauses it cleanly. */
+async function runInForeground(app: App, sessionId: string | (() => Promise<string>), json: boolean): Promise<number> {
+  const reporter = new ProgressReporter(app.engine, process.stderr, Boolean(process.stderr.isTTY) && !json);
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) process.exit(EXIT.interrupted);
+    interrupted = true;
+    process.stderr.write(`\n${signal}: pausing; documents in progress go back to the queue (again to force quit)…\n`);
+    const running = app.engine.runningSessionId();
+    if (running) void app.engine.pause(running, `Paused (${signal}).`).catch(() => undefined);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const id = typeof sessionId === 'string' ? sessionId : await sessionId();
+    if (!json) process.stderr.write(`Session ${id}\n`);
+    const view = await app.engine.run(id);
+    reporter.stop();
+    if (json) print(JSON.stringify(summaryJson(view)));
+    else print(summaryText(view, failedDocuments(app.store.db, view.session_id, 20)));
+    return interrupted ? EXIT.interrupted : exitCodeOf(view);
+  } finally {
+    reporter.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function withApp<T>(program: Command, fn: (app: App) => Promise<T>): Promise<T> {
+  const { env, logger, dbPath } = context(program);
+  const app = createApp(env, logger, { dbPath });
+  try {
+    return await fn(app);
+  } finally {
+    await app.close();
+  }
+}
+
+function positiveInt(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n <= 0) throw new AppError('usage', `${name} must be a positive whole number (got "${value}").`);
+    return n;
+  };
+}
+
+function resumeTarget(app: App, target: string | undefined): string {
+  if (target) {
+    const checkpoint = app.engine.checkpoint(target);
+    if (checkpoint) return checkpoint.session_id;
+    return target;
+  }
+  const candidates = listSessions(app.store.db, 50).filter((s) => s.status === 'paused' || s.status === 'planned' || s.status === 'awaiting_confirmation');
+  if (candidates.length === 0) throw new AppError('nothing_to_resume', 'There is no paused or planned session to resume.');
+  return candidates[0]!.id;
+}
+
+function statusText(view: SessionView): string {
+  const rows: [string, string][] = [
+    ['session', view.session_id],
+    ['status', `${view.status}${view.pause_reason ? ` (${view.pause_reason})` : ''}`],
+    ['source', oneLine(view.source)],
+    ['progress', `${view.progress_percentage}% — ${view.done} done, ${view.failed} failed, ${view.skipped} skipped, ${view.remaining} left of ${view.total_documents}`],
+    ['batches', `${view.completed_batches + view.failed_batches}/${view.total_batches}`],
+    ['pages', `${view.pages} (${view.ocr_pages} by OCR), ${formatBytes(view.bytes_processed)}`],
+    ['throughput', view.documents_per_minute == null ? '—' : `${view.documents_per_minute} documents/min`],
+    ['ran for', formatDuration(view.active_seconds)],
+    ['cost', `$${view.total_cost.toFixed(2)}${view.budget != null ? ` of $${view.budget.toFixed(2)} budget` : ''}`],
+  ];
+  if (view.eta_seconds != null) rows.push(['ETA', formatDuration(view.eta_seconds)]);
+  if (view.message) rows.push(['note', view.message]);
+  return rows.map(([k, v]) => `${k.padEnd(11)}${v}`).join('\n');
+}
+
+export function buildProgram(): { program: Command; exitCode: () => number } {
+  let exitCode: number = EXIT.ok;
+  const act =
+    <A extends unknown[]>(fn: (...args: A) => number | Promise<number>) =>
+    async (...args: A): Promise<void> => {
+      exitCode = await fn(...args);
+    };
+  const program = new Command('aseagi')
+    .description('Turn a large document collection into searchable text, locally or on rented GPUs.')
+    .option('--db <path>', 'the SQLite database (default: $ASEAGI_DB or data/aseagi.db)')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('process')
+    .description('process every document in a folder (PDF, PNG, JPEG, TIFF) and keep the text')
+    .argument('<folder>', 'folder to process (recursively)')
+    .option('--batch-size <n>', 'documents per batch', positiveInt('--batch-size'))
+    .option('--max-documents <n>', 'stop after this many documents', positiveInt('--max-documents'))
+    .option('--json', 'print one JSON summary as the last line')
+    .action(act(async (folder: string, opts: { batchSize?: number; maxDocuments?: number; json?: boolean }) =>
+      withApp(program, (app) =>
+        runInForeground(
+          app,
+          () => app.engine.plan({ source: { kind: 'local', path: folder }, batchSize: opts.batchSize, maxDocuments: opts.maxDocuments ?? null, requestedBy: 'cli' }),
+          Boolean(opts.json),
+        ),
+      ),
+    ));
+
+  program
+    .command('resume')
+    .description('resume a paused session (default: the latest), or the session of a checkpoint')
+    .argument('[session]', 'session id or checkpoint name (checkpoint_100)')
+    .option('--json', 'print one JSON summary as the last line')
+    .action(act(async (target: string | undefined, opts: { json?: boolean }) =>
+      withApp(program, (app) => runInForeground(app, resumeTarget(app, target), Boolean(opts.json))),
+    ));
+
+  program
+    .command('stop')
+    .description('stop a session for good (default: the latest unfinished one)')
+    .argument('[session]')
+    .action(act(async (target: string | undefined) =>
+      withApp(program, async (app) => {
+        const view = await app.engine.stop(resumeTarget(app, target));
+        print(`Session ${view.session_id} is ${view.status}. Its results so far are kept.`);
+        return EXIT.ok;
+      }),
+    ));
+
+  program
+    .command('status')
+    .description('show a session (default: the latest)')
+    .argument('[session]')
+    .option('--json', 'print JSON')
+    .action(act((target: string | undefined, opts: { json?: boolean }) => {
+      const { dbPath } = context(program);
+      const store = openDatabase(dbPath, { readonly: true });
+      try {
+        const session = target ? getSession(store.db, target) : latestSession(store.db);
+        if (!session) throw new AppError('no_session', target ? `There is no session ${target}.` : 'No session yet.', { hint: 'Start one with `aseagi process <folder>`.' });
+        const view = buildSessionView(store.db, session, Date.now());
+        print(opts.json ? JSON.stringify(view) : statusText(view));
+        return EXIT.ok;
+      } finally {
+        store.close();
+      }
+    }));
+
+  program
+    .command('estimate')
+    .description('estimate time and cost for a folder, without processing it')
+    .argument('<folder>')
+    .option('--cost-per-hour <usd>', 'price of one worker per hour (default 0: local)', Number)
+    .option('--workers <n>', 'workers in parallel', positiveInt('--workers'))
+    .option('--json', 'print JSON')
+    .action(act(async (folder: string, opts: { costPerHour?: number; workers?: number; json?: boolean }) => {
+      const { env, logger, dbPath } = context(program);
+      const result = await estimateFolder(folder, { env, logger, dbPath, costPerHour: opts.costPerHour ?? 0, workers: opts.workers ?? env.LOCAL_WORKERS });
+      print(opts.json ? JSON.stringify(result.estimate) : result.text);
+      return EXIT.ok;
+    }));
+
+  program
+    .command('extract')
+    .description('run the worker on single files and print what it makes of them')
+    .argument('<files...>')
+    .option('--json', 'one JSON line per file')
+    .action(act(async (files: string[], opts: { json?: boolean }) => {
+      const { env, logger } = context(program);
+      const results = await extractFiles(files, {
+        batchOptions: engineSettings(env).batchOptions,
+        workerEnv: workerEnv(env),
+        logger,
+        onResult: (file, result) => {
+          if (opts.json) print(JSON.stringify({ file, ...result }));
+          else print(`${file}: ${result.status === 'ok' ? `${result.pages} pages, ${result.ocrPages} OCR, ${result.words} words` : `${result.error?.code}: ${result.error?.message}`}\n${truncate(result.text, 2000)}\n`);
+        },
+      });
+      return results.every((r) => r.status === 'ok') ? EXIT.ok : EXIT.incomplete;
+    }));
+
+  program
+    .command('search')
+    .description('full-text search over everything processed')
+    .argument('<words...>')
+    .option('--limit <n>', 'results', positiveInt('--limit'), 10)
+    .option('--json', 'print JSON')
+    .action(act((words: string[], opts: { limit: number; json?: boolean }) => {
+      const { dbPath } = context(program);
+      const store = openDatabase(dbPath, { readonly: true });
+      try {
+        const query = words.join(' ');
+        const hits = searchResults(store.db, query, opts.limit);
+        if (opts.json) {
+          print(JSON.stringify({ query, total: countSearchResults(store.db, query), results: hits }));
+        } else if (hits.length === 0) {
+          print(`Nothing found for "${oneLine(query)}".`);
+        } else {
+          print(renderTable(['#', 'document', 'pages', 'snippet'], hits.map((h, i) => [i + 1, truncate(oneLine(h.name), 40), h.pages, truncate(oneLine(h.snippet), 90)])));
+        }
+        return EXIT.ok;
+      } finally {
+        store.close();
+      }
+    }));
+
+  program
+    .command('export')
+    .description('write every result as JSON lines or CSV')
+    .addOption(new Option('--format <format>', 'output format').choices(['jsonl', 'csv']).default('jsonl'))
+    .option('--session <id>', 'only this session')
+    .option('--out <file>', 'write to a file instead of stdout')
+    .option('--with-text', 'include the extracted text in CSV (always in JSON lines)')
+    .action(act(async (opts: { format: ExportFormat; session?: string; out?: string; withText?: boolean }) => {
+      const { dbPath } = context(program);
+      const store = openDatabase(dbPath, { readonly: true });
+      const out = opts.out ? createWriteStream(opts.out, { mode: 0o600 }) : process.stdout;
+      try {
+        const count = await exportResults(store.db, out, { format: opts.format, sessionId: opts.session ?? null, withText: opts.format === 'jsonl' || Boolean(opts.withText) });
+        if (opts.out) process.stderr.write(`Wrote ${count} results to ${opts.out}\n`);
+        return EXIT.ok;
+      } finally {
+        if (opts.out) await new Promise<void>((done) => (out as NodeJS.WritableStream).end(done));
+        store.close();
+      }
+    }));
+
+  program
+    .command('sessions')
+    .description('list recent sessions')
+    .action(act(() => {
+      const { dbPath } = context(program);
+      const store = openDatabase(dbPath, { readonly: true });
+      try {
+        const rows = listSessions(store.db, 20).map((s) => [s.id, s.status, truncate(oneLine(s.source_label), 40), `${s.docs_done + s.docs_failed + s.docs_skipped}/${s.total_documents}`, new Date(s.created_at).toISOString().slice(0, 16)]);
+        print(rows.length ? renderTable(['session', 'status', 'source', 'processed', 'created'], rows) : 'No session yet.');
+        return EXIT.ok;
+      } finally {
+        store.close();
+      }
+    }));
+
+  program
+    .command('serve')
+    .description('run the service: HTTP API, Telegram bot (when configured), nightly resume')
+    .action(act(async () => {
+      const { env, logger, dbPath } = context(program);
+      return serve(env, createLogger({ level: env.LOG_LEVEL }), { dbPath, cliLogger: logger });
+    }));
+
+  program
+    .command('demo')
+    .description('generate sample documents and process them with the zero-config default')
+    .action(act(async () => {
+      const { env, logger } = context(program);
+      return runDemo(env, logger);
+    }));
+
+  return { program, exitCode: () => exitCode };
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const { program, exitCode } = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode();
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    const usage = error instanceof AppError && (error.code === 'usage' || error.code === 'config_invalid');
+    process.stderr.write(`aseagi: ${describeError(error)}\n`);
+    return usage ? EXIT.usage : EXIT.fatal;
+  }
+}
