@@ -64,6 +64,7 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
 
 /** Control characters and bidi overrides in file names must not rewrite the terminal. */
 export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
   return text.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '�');
 }
 

@@ -167,8 +167,13 @@ export class Engine {
         new AppError('session_running', `Session ${this.active.sessionId} is running.`, { hint: 'Pause or stop it first.' }),
       );
     }
-    const session = this.requireSession(sessionId);
-    this.assertRunnable(session);
+    let session: SessionRow;
+    try {
+      session = this.requireSession(sessionId);
+      this.assertRunnable(session);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const controller = new AbortController();
     const active: ActiveRun = { sessionId, controller, end: null, done: Promise.resolve(null as unknown as SessionView) };
     this.active = active;

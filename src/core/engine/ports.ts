@@ -146,6 +146,35 @@ export interface WorkerPool {
   close(): Promise<void>;
 }
 
+/** A machine a renting provider can offer, as front ends show it. */
+export interface ComputeOffer {
+  /** Provider's offer id (opaque; short enough for a Telegram callback). */
+  id: string;
+  /** For people: "RTX 4090 · 24 GB · Quebec, CA". */
+  label: string;
+  gpuName: string;
+  gpuCount: number;
+  gpuRamGb: number;
+  cpuCores: number | null;
+  ramGb: number | null;
+  diskGb: number | null;
+  pricePerHour: number;
+  reliability: number | null;
+  downloadMbps: number | null;
+  /** Calibrated (or prior) seconds per document on this machine, and where the figure comes from. */
+  secondsPerDocument: number;
+  basis: string;
+  /** pricePerHour × secondsPerDocument / 3600: what offers are ranked by. */
+  costPerDocument: number;
+}
+
+export interface OfferCriteria {
+  maxPricePerHour?: number | undefined;
+  minGpuRamGb?: number | undefined;
+  gpuNames?: string[] | undefined;
+  limit?: number | undefined;
+}
+
 export interface ComputeProvider {
   /** 'local' | 'vast' */
   readonly kind: string;
@@ -154,6 +183,10 @@ export interface ComputeProvider {
   /** For estimates: what one worker of this provider is likely to cost and be. */
   describe(): string;
   open(context: ComputeSessionContext): Promise<WorkerPool>;
+  /** Renting providers: machines available now, best $/document first. */
+  findOffers?(criteria: OfferCriteria): Promise<ComputeOffer[]>;
+  /** Renting providers: spendable account credit. */
+  balance?(): Promise<{ creditUsd: number }>;
   close?(): Promise<void>;
 }
 
@@ -186,17 +219,20 @@ export interface SinkRecord {
   processedAt: number;
 }
 
+/**
+ * Where results go. A sink has an external part (`write`), a part in the engine's own SQLite database
+ * (`writeInTransaction`), or both (e.g. Supabase plus the local search index). The engine calls `write` first and
+ * marks the documents done afterwards, in the same transaction as `writeInTransaction`: a crash in between repeats
+ * work, never loses it, and idempotent writes make the repeat harmless.
+ */
 export interface ResultSink {
   readonly kind: string;
   /**
    * Writes records idempotently, keyed by (sourceKey, sourceId): writing the same record twice leaves one row.
-   * Resolves when the write is durable; the engine marks the documents done only after that.
+   * Resolves when the write is durable.
    */
-  write(records: readonly SinkRecord[]): Promise<void>;
-  /**
-   * Present when the sink lives in the engine's own SQLite database: the engine calls it inside the transaction
-   * that marks the documents done, so the two can never disagree.
-   */
+  write?(records: readonly SinkRecord[]): Promise<void>;
+  /** Writes into the engine's own SQLite database; called inside the transaction that marks documents done. */
   writeInTransaction?(records: readonly SinkRecord[]): void;
   close?(): Promise<void>;
 }

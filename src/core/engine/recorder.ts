@@ -153,16 +153,12 @@ export async function persistOutcomes(
 ): Promise<void> {
   if (outcomes.length === 0) return;
   const records = recordsOf(outcomes);
-  if (sink.writeInTransaction) {
-    const write = sink.writeInTransaction.bind(sink);
-    db.transaction(() => {
-      if (records.length > 0) write(records);
-      applyOutcomes(db, sessionId, outcomes, now());
-    })();
-    return;
-  }
-  if (records.length > 0) await sink.write(records);
-  db.transaction(() => applyOutcomes(db, sessionId, outcomes, now()))();
+  if (sink.write && records.length > 0) await sink.write(records);
+  const local = sink.writeInTransaction?.bind(sink);
+  db.transaction(() => {
+    if (local && records.length > 0) local(records);
+    applyOutcomes(db, sessionId, outcomes, now());
+  })();
 }
 
 export interface BatchFinish {

@@ -35,6 +35,8 @@ interface Lease {
   attempt: number;
   docs: DocumentRow[];
   startedAt: number;
+  /** A worker died on this batch before: one document at a time. */
+  suspect: boolean;
 }
 
 /** Wakes lanes waiting for work (a batch requeued, a retry due). */
@@ -187,9 +189,12 @@ export class SessionRun {
       const batchNo = batchesStore.nextLeasableBatch(db, this.sessionId, now);
       if (batchNo === null) return null;
       batchesStore.leaseBatch(db, this.sessionId, batchNo, worker.id, now);
-      const docs = documents.leaseBatchDocuments(db, this.sessionId, batchNo, worker.id, now);
-      const attempt = batchesStore.getBatch(db, this.sessionId, batchNo)?.attempts ?? 1;
-      return { batchNo, attempt, docs, startedAt: now };
+      const batch = batchesStore.getBatch(db, this.sessionId, batchNo)!;
+      // After a worker died on this batch, its documents go one at a time: a document that kills workers is then
+      // found and failed alone, instead of taking the rest of its batch down with it.
+      const suspect = batch.losses > 0;
+      const docs = documents.leaseBatchDocuments(db, this.sessionId, batchNo, worker.id, now, suspect ? 1 : -1);
+      return { batchNo, attempt: batch.attempts, docs, startedAt: now, suspect };
     })();
   }
 
@@ -286,11 +291,18 @@ export class SessionRun {
     await this.persist(leftovers.map((doc) => outcomeOfFailure(ctx, doc, 'internal', 'the worker returned no result for this document', true)));
   }
 
+  /**
+   * A lost worker's unfinished documents go back to the queue. Only a document that was alone on the worker is
+   * charged an attempt: it is then known to be the one in flight when the worker died.
+   */
   private async requeueAfterLoss(worker: Worker, lease: Lease, reason: string): Promise<void> {
     const { db, clock } = this.init.deps;
-    const ctx = this.outcomeContext(worker);
     const unfinished = documents.leasedDocumentsOfBatch(db, this.sessionId, lease.batchNo);
-    await this.persist(unfinished.map((doc) => outcomeOfFailure(ctx, doc, 'worker_crashed', `worker lost: ${reason}`, true)));
+    if (lease.docs.length === 1 && unfinished.length === 1) {
+      const ctx = this.outcomeContext(worker);
+      await this.persist(unfinished.map((doc) => outcomeOfFailure(ctx, doc, 'worker_crashed', `a worker stopped while processing this document (${reason})`, true)));
+    }
+    batchesStore.countBatchLoss(db, this.sessionId, lease.batchNo);
     this.settle(lease);
     this.init.emit({ type: 'batch.requeued', at: clock.now(), sessionId: this.sessionId, batchNo: lease.batchNo, reason });
   }

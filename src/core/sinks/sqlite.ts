@@ -46,12 +46,5 @@ export function createSqliteSink(db: Database): ResultSink {
   const writeAll = (records: readonly SinkRecord[]): void => {
     for (const record of records) upsertResult(db, toResultRow(record));
   };
-  return {
-    kind: 'sqlite',
-    writeInTransaction: writeAll,
-    write: (records) => {
-      db.transaction(writeAll)(records);
-      return Promise.resolve();
-    },
-  };
+  return { kind: 'sqlite', writeInTransaction: writeAll };
 }

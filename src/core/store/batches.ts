@@ -13,6 +13,7 @@ export interface BatchRow {
   leased_at: number | null;
   finished_at: number | null;
   busy_ms: number;
+  losses: number;
 }
 
 /** Creates the batch rows for documents numbered after `afterBatchNo`. Returns how many were created. */
@@ -69,6 +70,11 @@ export function finishBatch(db: Database, sessionId: string, batchNo: number, st
     `UPDATE batches SET status = ?, worker_id = NULL, finished_at = ?, busy_ms = busy_ms + ?
      WHERE session_id = ? AND batch_no = ?`,
   ).run(status, now, busyMs, sessionId, batchNo);
+}
+
+/** A worker died with this batch: from now on its documents go out one at a time, to find the culprit. */
+export function countBatchLoss(db: Database, sessionId: string, batchNo: number): void {
+  statement(db, `UPDATE batches SET losses = losses + 1 WHERE session_id = ? AND batch_no = ?`).run(sessionId, batchNo);
 }
 
 /** A finished batch gets work again (failed documents retried). */

@@ -70,7 +70,7 @@ export function assignBatchNumbers(db: Database, sessionId: string, size: number
   statement(
     db,
     `UPDATE documents SET batch_no = numbered.b
-     FROM (SELECT id, (ROW_NUMBER() OVER (ORDER BY id) - 1) / @size + 1 + @after AS b
+     FROM (SELECT id, (ROW_NUMBER() OVER (ORDER BY id) - 1) / CAST(@size AS INTEGER) + 1 + CAST(@after AS INTEGER) AS b
            FROM documents WHERE session_id = @sessionId AND status = 'pending' AND batch_no IS NULL) AS numbered
      WHERE documents.id = numbered.id`,
   ).run({ sessionId, size, after: afterBatchNo });
@@ -81,13 +81,21 @@ export function assignBatchNumbers(db: Database, sessionId: string, size: number
   return row?.m ?? afterBatchNo;
 }
 
-/** Leases the batch's documents that are due; returns them. */
-export function leaseBatchDocuments(db: Database, sessionId: string, batchNo: number, workerId: string, now: number): DocumentRow[] {
+/** Leases up to `limit` of the batch's documents that are due; returns every leased document of the batch. */
+export function leaseBatchDocuments(
+  db: Database,
+  sessionId: string,
+  batchNo: number,
+  workerId: string,
+  now: number,
+  limit = -1,
+): DocumentRow[] {
   statement(
     db,
     `UPDATE documents SET status = 'leased', worker_id = ?, updated_at = ?
-     WHERE session_id = ? AND batch_no = ? AND status = 'pending' AND COALESCE(next_attempt_at, 0) <= ?`,
-  ).run(workerId, now, sessionId, batchNo, now);
+     WHERE id IN (SELECT id FROM documents WHERE session_id = ? AND batch_no = ? AND status = 'pending'
+                  AND COALESCE(next_attempt_at, 0) <= ? ORDER BY id LIMIT ?)`,
+  ).run(workerId, now, sessionId, batchNo, now, limit);
   return statement<[string, number], DocumentRow>(
     db,
     `SELECT * FROM documents WHERE session_id = ? AND batch_no = ? AND status = 'leased' ORDER BY id`,

@@ -83,6 +83,7 @@ CREATE TABLE batches (
   leased_at     INTEGER,
   finished_at   INTEGER,
   busy_ms       INTEGER NOT NULL DEFAULT 0,
+  losses        INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (session_id, batch_no)
 );
 CREATE INDEX batches_by_status ON batches (session_id, status, batch_no);
