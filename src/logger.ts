@@ -38,8 +38,6 @@ const REDACT_PATHS = [
   '*.headers.Authorization',
   'location.headers',
   '*.location.headers',
-  'config.*Key',
-  'config.*Token',
 ];
 
 const secrets = new Set<string>();
@@ -68,6 +66,8 @@ export interface LoggerSettings {
   /** Force pretty or JSON; default: pretty when the destination is a terminal. */
   pretty?: boolean;
   name?: string;
+  /** Write here instead of stdout/stderr (tests). */
+  destination?: NodeJS.WritableStream;
 }
 
 export function createLogger(settings: LoggerSettings = {}): Logger {
@@ -83,6 +83,7 @@ export function createLogger(settings: LoggerSettings = {}): Logger {
     },
     ...(settings.name ? { name: settings.name } : {}),
   };
+  if (settings.destination) return pino(options, settings.destination);
   if (pretty) {
     return pino({
       ...options,
