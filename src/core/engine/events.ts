@@ -63,7 +63,7 @@ export type EngineEvent = { [K in EngineEventName]: { type: K; at: number } & En
 export type EngineListener<K extends EngineEventName> = (event: { type: K; at: number } & EngineEventMap[K]) => void;
 
 /** Events too frequent for the audit log; delivered to listeners only. */
-export const TRANSIENT_EVENTS: ReadonlySet<EngineEventName> = new Set(['session.listing', 'document.done']);
+export const TRANSIENT_EVENTS: ReadonlySet<EngineEventName> = new Set(['session.listing', 'document.done', 'batch.started']);
 
 /** A tiny typed emitter; a throwing listener never breaks the engine. */
 export class EngineEvents {

@@ -77,6 +77,7 @@ export class SessionRun {
   private readonly log: EngineLogger;
   private readonly sessionId: string;
   private exhausted: string | null = null;
+  private recordedSpend = -1;
 
   constructor(private readonly init: SessionRunInit) {
     this.sessionId = init.session.id;
@@ -156,7 +157,10 @@ export class SessionRun {
     const { db, clock } = this.init.deps;
     const { pool } = this.init;
     const spent = pool.spentUsd();
-    sessions.setComputeSpend(db, this.sessionId, spent, clock.now());
+    if (spent !== this.recordedSpend) {
+      sessions.setComputeSpend(db, this.sessionId, spent, clock.now());
+      this.recordedSpend = spent;
+    }
     const session = sessions.getSession(db, this.sessionId)!;
     const total = spent + session.analysis_spent_usd;
     if (session.budget_usd != null && total + this.projectedBatchCost(session, total) > session.budget_usd) {
