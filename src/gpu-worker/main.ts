@@ -1,0 +1,75 @@
+/**
+ * Entry point of the document worker program (`node dist/gpu-worker/main.js`, or from source with
+ * `node --import tsx src/gpu-worker/main.ts`). Configured by environment variables only (see ./config.ts).
+ *
+ * stdout carries exactly one line, the JSON ready line (`workerReadyLineSchema`) the local compute provider
+ * reads to learn the port; every log line goes to stderr. SIGTERM/SIGINT stop it cleanly (exit 0).
+ */
+import { workerReadyLineSchema, type WorkerReadyLine } from '../protocol/worker-protocol.js';
+import { createLogger, registerSecret, type Logger } from '../logger.js';
+import { describeError } from '../core/errors.js';
+import { parseWorkerConfig, type WorkerConfig } from './config.js';
+import { startWorkerServer } from './server.js';
+
+const EXIT_CONFIG = 2;
+const EXIT_FAILURE = 1;
+
+/** After the ready line, anything written to stdout (by a library, say) goes to stderr instead. */
+function reserveStdoutForReadyLine(): void {
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+}
+
+function printReadyLine(line: WorkerReadyLine): void {
+  process.stdout.write(`${JSON.stringify(workerReadyLineSchema.parse(line))}\n`);
+  reserveStdoutForReadyLine();
+}
+
+function loadConfig(): WorkerConfig {
+  try {
+    return parseWorkerConfig(process.env);
+  } catch (error) {
+    process.stderr.write(`gpu-worker: ${describeError(error)}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+}
+
+/** Stops on SIGTERM/SIGINT and, when configured, when stdin closes (the parent is gone). */
+function stopOnRequest(close: () => Promise<void>, config: WorkerConfig, logger: Logger): void {
+  let stopping = false;
+  const stop = (reason: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'stopping');
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(EXIT_FAILURE);
+      },
+    );
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  if (config.exitOnStdinClose) {
+    process.stdin.once('end', () => stop('stdin closed'));
+    process.stdin.once('error', () => stop('stdin failed'));
+    process.stdin.resume();
+  }
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  registerSecret(config.token);
+  const logger = createLogger({ level: config.logLevel, stderr: true, pretty: false, name: 'gpu-worker' });
+  try {
+    const server = await startWorkerServer({ config, logger });
+    stopOnRequest(server.close, config, logger);
+    printReadyLine({ event: 'listening', host: server.host, port: server.port, pid: process.pid });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code === 'config_invalid' ? EXIT_CONFIG : EXIT_FAILURE;
+    process.stderr.write(`gpu-worker: ${describeError(error)}\n`);
+    process.exit(code);
+  }
+}
+
+await main();
