@@ -234,7 +234,22 @@ export interface ResultSink {
   write?(records: readonly SinkRecord[]): Promise<void>;
   /** Writes into the engine's own SQLite database; called inside the transaction that marks documents done. */
   writeInTransaction?(records: readonly SinkRecord[]): void;
+  /**
+   * Writes analyses that finished after their documents' extraction (the analysis stage), idempotently, keyed like
+   * `write`. Called after the analyses are saved locally, so a failure here never loses what was paid for.
+   */
+  writeAnalysis?(records: readonly AnalysisRecord[]): Promise<void>;
   close?(): Promise<void>;
+}
+
+/** One document's analysis, as the analysis stage hands it to a sink. */
+export interface AnalysisRecord {
+  sessionId: string;
+  sourceKey: string;
+  sourceKind: string;
+  sourceId: string;
+  name: string;
+  analysis: AnalysisResult;
 }
 
 // ─── Analysis ───────────────────────────────────────────────────────────────────────────────────────────────
@@ -251,6 +266,8 @@ export interface AnalysisResult {
   /** Structured output; shape owned by the analyzer. */
   data: Record<string, unknown> | null;
   error: string | null;
+  /** Why it failed, machine-readable (`invalid_output`, `expired`, `errored`, `invalid_request`, …). */
+  errorCode?: string | null;
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
@@ -263,6 +280,8 @@ export interface Analyzer {
   readonly enabled: boolean;
   /** Estimated $ per document of analysis, for estimates and budget checks. */
   estimateCostPerDocument(avgChars: number): number;
+  /** The most characters of a document's text the analyzer reads; the engine loads no more than this. */
+  readonly maxInputChars?: number;
   analyze(inputs: readonly AnalysisInput[], signal: AbortSignal): Promise<AnalysisResult[]>;
   close?(): Promise<void>;
 }
