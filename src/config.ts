@@ -75,6 +75,12 @@ export const envSchema = z.object({
   HTTP_PORT: int(0, 65_535, 8001),
   HTTP_HOST: z.string().default('127.0.0.1'),
   API_TOKEN: optionalString,
+  API_MAX_BODY_KB: int(1, 10_240, 64),
+  API_CORS_ORIGIN: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+    .pipe(z.url({ message: 'must be an origin like https://n8n.example.org' }).optional()),
   // ── Telegram ──
   TELEGRAM_BOT_TOKEN: optionalString,
   ALLOWED_TELEGRAM_USER_IDS: idList,

@@ -2,6 +2,7 @@
  * `aseagi serve` (`npm start`): the long-lived service. The engine, plus every front end that is configured; it
  * runs until SIGINT/SIGTERM, then stops taking work, pauses what runs, and closes everything.
  */
+import { httpApiPart } from './api/service.js';
 import type { Env } from './config.js';
 import { coerceError } from './core/errors.js';
 import type { Logger } from './logger.js';
@@ -43,7 +44,7 @@ export async function stopParts(logger: Logger, parts: readonly ServicePart[]): 
 
 /** The parts `aseagi serve` runs. Each returns null (and says so) when it is not configured. */
 export function defaultParts(): ServicePartFactory[] {
-  return [];
+  return [httpApiPart];
 }
 
 function waitForShutdown(): Promise<NodeJS.Signals> {
