@@ -98,9 +98,10 @@ export function createNativeTesseractEngine(options: NativeTesseractEngineOption
       child.on('close', (code, signalName) => {
         children.delete(child);
         request.signal?.removeEventListener('abort', onAbort);
+        const output = code === 0 ? parseTesseractTsv(Buffer.concat(stdout).toString('utf8')) : null;
         if (request.signal?.aborted) reject(request.signal.reason);
-        else if (code === 0) resolve(parseTesseractTsv(Buffer.concat(stdout).toString('utf8')));
-        else reject(new Error(`tesseract exited with ${code ?? signalName}: ${stderr.trim().slice(0, 500)}`));
+        else if (output) resolve(output);
+        else reject(new Error(`tesseract could not read the image (exit ${code ?? signalName}): ${stderr.trim().slice(0, 500)}`));
       });
       child.stdin.end(imageBytes(image));
     });

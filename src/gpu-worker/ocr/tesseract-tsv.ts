@@ -4,6 +4,7 @@
  */
 import type { OcrOutput } from './ocr-engine.js';
 
+const PAGE_LEVEL = '1';
 const WORD_LEVEL = '5';
 
 interface TsvWord {
@@ -46,9 +47,14 @@ function meanConfidence(words: readonly TsvWord[]): number {
   return Math.min(100, Math.max(0, mean));
 }
 
-export function parseTesseractTsv(tsv: string): OcrOutput {
-  const words = tsv
-    .split(/\r?\n/)
+/**
+ * Text and confidence from TSV output, or null when there is no page row: tesseract could not read the image
+ * (it still exits 0 then, with the reason only on stderr).
+ */
+export function parseTesseractTsv(tsv: string): OcrOutput | null {
+  const rows = tsv.split(/\r?\n/);
+  if (!rows.some((row) => row.startsWith(`${PAGE_LEVEL}\t`))) return null;
+  const words = rows
     .map(parseWordRow)
     .filter((word): word is TsvWord => word !== null);
   return { text: assembleText(words), confidence: meanConfidence(words) };
