@@ -87,6 +87,8 @@ export const envSchema = z.object({
   NOTIFY_CHAT_IDS: idList,
   NOTIFY_EVERY_BATCHES: int(1, 100_000, 50),
   TELEGRAM_WEBHOOK_URL: optionalString,
+  TELEGRAM_WEBHOOK_HOST: z.string().default('127.0.0.1'),
+  TELEGRAM_WEBHOOK_PORT: int(1, 65_535, 8443),
   TELEGRAM_API_ROOT: optionalString,
   RESUME_CRON: z.string().default('0 2 * * *'),
   TZ: optionalString,

@@ -179,11 +179,32 @@ CREATE TABLE kv (
 );
 `;
 
+/** The Telegram bot's own state: conversations waiting for an answer, and the live status message per chat. */
+const V2_BOT_STATE = `
+CREATE TABLE bot_conversations (
+  key         TEXT PRIMARY KEY,
+  state_json  TEXT NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+
+CREATE TABLE bot_status_messages (
+  chat_id     INTEGER PRIMARY KEY,
+  message_id  INTEGER NOT NULL,
+  session_id  TEXT NOT NULL,
+  text        TEXT NOT NULL,
+  updated_at  INTEGER NOT NULL
+);
+CREATE INDEX bot_status_messages_by_session ON bot_status_messages (session_id);
+`;
+
 /**
  * Every migration, in the order they run. Append only; ids are unique and never reused. Each area that needs
  * tables adds its own entry here (e.g. `0002_bot_state`), so one list shows the whole schema's history.
  */
-export const MIGRATIONS: readonly Migration[] = [{ id: '0001_initial', sql: V1_INITIAL }];
+export const MIGRATIONS: readonly Migration[] = [
+  { id: '0001_initial', sql: V1_INITIAL },
+  { id: '0002_bot_state', sql: V2_BOT_STATE },
+];
 
 const BOOKKEEPING = `CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`;
 
