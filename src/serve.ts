@@ -3,6 +3,7 @@
  * runs until SIGINT/SIGTERM, then stops taking work, pauses what runs, and closes everything.
  */
 import { httpApiPart } from './api/service.js';
+import { telegramPart } from './bot/service.js';
 import type { Env } from './config.js';
 import { coerceError } from './core/errors.js';
 import type { Logger } from './logger.js';
@@ -44,7 +45,7 @@ export async function stopParts(logger: Logger, parts: readonly ServicePart[]): 
 
 /** The parts `aseagi serve` runs. Each returns null (and says so) when it is not configured. */
 export function defaultParts(): ServicePartFactory[] {
-  return [httpApiPart];
+  return [httpApiPart, telegramPart];
 }
 
 function waitForShutdown(): Promise<NodeJS.Signals> {
