@@ -257,7 +257,10 @@ export interface AnalysisRecord {
 export interface AnalysisInput {
   key: string;
   name: string;
+  /** The document's text, or its first `Analyzer.maxInputChars` characters. */
   text: string;
+  /** The full text's length when `text` is only its beginning. */
+  totalChars?: number;
 }
 
 export interface AnalysisResult {
