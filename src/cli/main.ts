@@ -28,6 +28,8 @@ import type { SessionView } from '../core/engine/types.js';
 import { runDemo } from './demo.js';
 import { estimateFolder } from './estimate.js';
 import { serve } from '../serve.js';
+import { runDoctor } from '../doctor/doctor.js';
+import { renderReport } from '../doctor/render.js';
 
 export const EXIT = { ok: 0, fatal: 1, usage: 2, incomplete: 3, interrupted: 130 } as const;
 
@@ -295,6 +297,27 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
     .action(act(async () => {
       const { env, logger, dbPath } = context(program);
       return serve(env, createLogger({ level: env.LOG_LEVEL }), { dbPath, cliLogger: logger });
+    }));
+
+  program
+    .command('doctor')
+    .description('check every configured part (database, disk, worker, OCR, Telegram, Vast.ai, Claude, Supabase, Drive) and say how to fix what fails')
+    .option('--json', 'print JSON')
+    .option('--skip-worker', 'do not start a worker process')
+    .option('--timeout <seconds>', 'time limit per check', positiveInt('--timeout'), 30)
+    .action(act(async (opts: { json?: boolean; skipWorker?: boolean; timeout: number }) => {
+      const { db } = program.opts<GlobalOptions>();
+      const logger = createLogger({ level: process.env.LOG_LEVEL ? process.env.LOG_LEVEL : 'error', stderr: true });
+      const live = Boolean(process.stderr.isTTY) && !opts.json;
+      const report = await runDoctor(() => loadConfig(), {
+        dbPath: db,
+        logger,
+        timeoutMs: opts.timeout * 1000,
+        skipWorker: Boolean(opts.skipWorker),
+        onResult: (o) => live && process.stderr.write(`  ${o.name}: ${o.status}\n`),
+      });
+      print(opts.json ? JSON.stringify(report) : renderReport(report.outcomes));
+      return report.exitCode;
     }));
 
   program
