@@ -12,7 +12,7 @@ import type { App } from '../main.js';
 
 /** Google Drive as the API uses it: the spec the engine's source resolver opens, and listing for previews. */
 export interface DriveAccess {
-  /** The source spec for a folder; null = the configured DRIVE_FOLDER_ID (or the whole Drive). */
+  /** The source spec for a folder; null = the configured default (DRIVE_FOLDER_ID, else My Drive). */
   spec(folderId: string | null): SourceSpec;
   open(folderId: string | null): DocumentSource;
 }
@@ -38,14 +38,18 @@ export interface ApiDeps {
   drive: DriveAccess | null;
 }
 
-/** Drive is configured when credentials are; the folder may be given per request. */
+/**
+ * Drive is configured when credentials are: a service account key, or an OAuth client authorised with
+ * `aseagi auth google` (GOOGLE_OAUTH_CLIENT, read loosely: the Drive adapter owns that variable).
+ */
 export function driveConfigured(env: Env): boolean {
-  return env.GOOGLE_APPLICATION_CREDENTIALS !== undefined;
+  const oauthClient = (env as Record<string, unknown>).GOOGLE_OAUTH_CLIENT;
+  return env.GOOGLE_APPLICATION_CREDENTIALS !== undefined || (typeof oauthClient === 'string' && oauthClient !== '');
 }
 
-/** The spec the Drive source adapter reads (src/core/sources/google-drive*). */
-export function driveSpec(env: Env, folderId: string | null): SourceSpec {
-  return { kind: 'gdrive', folderId: folderId ?? env.DRIVE_FOLDER_ID ?? null };
+/** The spec the Drive source adapter reads (src/core/sources/drive); null folder = its configured default. */
+export function driveSpec(folderId: string | null): SourceSpec {
+  return { kind: 'gdrive', folderId };
 }
 
 /**
@@ -59,7 +63,7 @@ export function apiDepsFromApp(app: App, version: string): ApiDeps {
   const openSource = (app as AppWithSources).openSource;
   const drive: DriveAccess | null =
     driveConfigured(env) && openSource
-      ? { spec: (folderId) => driveSpec(env, folderId), open: (folderId) => openSource(driveSpec(env, folderId)) }
+      ? { spec: driveSpec, open: (folderId) => openSource(driveSpec(folderId)) }
       : null;
   return {
     engine: app.engine,

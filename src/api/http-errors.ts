@@ -57,12 +57,13 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   confirmation_required: 409,
   confirmation_expired: 409,
   not_configured: 503,
+  drive_not_configured: 503,
   engine_closed: 503,
   db_locked: 503,
 };
 
 /** Integrations answer with their own prefixed codes (`vast_…`, `drive_…`): the fault is upstream, a 502. */
-const UPSTREAM_PREFIXES = ['vast_', 'drive_', 'gdrive_', 'supabase_', 'claude_', 'anthropic_', 'telegram_', 'worker_'];
+const UPSTREAM_PREFIXES = ['vast_', 'drive_', 'gdrive_', 'google_', 'supabase_', 'claude_', 'anthropic_', 'telegram_', 'worker_'];
 
 export function statusForCode(code: string): number {
   const known = STATUS_BY_CODE[code];

@@ -30,7 +30,7 @@ const startBody = z
       .optional()
       .describe('Google Drive folder id when Drive is configured, else a local folder path; null = DRIVE_FOLDER_ID or INBOX_DIR'),
     folder: z.string().min(1).max(4_096).optional().describe('a local folder path (alias of folder_id for local folders)'),
-    mime_types: z.array(z.enum(SUPPORTED_TYPES)).min(1).nullable().optional().describe('file types to process; null = every supported type'),
+    mime_types: z.array(z.enum(SUPPORTED_TYPES)).min(1).nullable().optional().describe('file types to process; absent = the source\'s default (Drive: PDF), null = every supported type'),
     max_documents: z.number().int().positive().nullable().optional().describe('stop after this many documents; null = all'),
     batch_size: z.number().int().min(1).max(10_000).optional().describe('documents per batch (default BATCH_SIZE)'),
     ...money,
@@ -84,10 +84,11 @@ function moneyOf(body: { confirm: boolean; max_total_cost?: number | null | unde
 
 /** folder_id is a Drive id when Drive is configured, else a path; `folder` is always a path. */
 function sourceSpec(deps: ApiDeps, body: z.output<typeof startBody>): SourceSpec {
-  const mimeTypes = body.mime_types ?? null;
-  if (body.folder === undefined && deps.drive) return { ...deps.drive.spec(body.folder_id ?? null), mimeTypes };
+  // Absent: the source's default types; null: every type the workers read (see the Drive source's spec).
+  const types = body.mime_types === undefined ? {} : { mimeTypes: body.mime_types };
+  if (body.folder === undefined && deps.drive) return { ...deps.drive.spec(body.folder_id ?? null), ...types };
   const path = body.folder ?? body.folder_id ?? deps.settings.inboxDir;
-  return { kind: 'local', path: resolve(path), mimeTypes };
+  return { kind: 'local', path: resolve(path), ...types };
 }
 
 export function batchRoutes(deps: ApiDeps, control: SessionControl): Route[] {

@@ -9,7 +9,8 @@ import { offerSchema } from '../schemas.js';
 import { offerView, round2 } from '../views.js';
 
 const VAST_NOT_CONFIGURED = 'Vast.ai is not configured (set VAST_AI_API_KEY).';
-const DRIVE_NOT_CONFIGURED = 'Google Drive is not configured (set GOOGLE_APPLICATION_CREDENTIALS, and DRIVE_FOLDER_ID for the default folder).';
+const DRIVE_NOT_CONFIGURED =
+  'Google Drive is not configured (set GOOGLE_APPLICATION_CREDENTIALS to a service account key, or GOOGLE_OAUTH_CLIENT and run `aseagi auth google`).';
 
 function notConfigured(message: string, hint: string): HttpError {
   return new HttpError(503, 'not_configured', message, { hint });
