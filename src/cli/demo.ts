@@ -3,7 +3,7 @@
  * (local folder, local CPU workers, SQLite), into a database of its own so it shows everything each time.
  */
 import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { Env } from '../config.js';
 import { iterateResults } from '../core/store/results.js';
 import type { Logger } from '../logger.js';
@@ -25,7 +25,8 @@ export async function runDemo(env: Env, logger: Logger): Promise<number> {
     const sessionId = await app.engine.plan({ source: { kind: 'local', path: samples }, requestedBy: 'demo' });
     const view = await app.engine.run(sessionId);
     process.stdout.write(`\n${summaryText(view, failedDocuments(app.store.db, sessionId, 20))}\n\n`);
-    const rows = [...iterateResults(app.store.db, sessionId)].map((r) => [
+    const results = [...iterateResults(app.store.db, sessionId)].sort((a, b) => a.name.localeCompare(b.name));
+    const rows = results.map((r) => [
       truncate(oneLine(r.name), 28),
       r.status === 'completed' ? 'ok' : `${r.status}: ${r.error_code ?? ''}`,
       r.pages,
@@ -34,7 +35,11 @@ export async function runDemo(env: Env, logger: Logger): Promise<number> {
       truncate(oneLine(r.text.replace(/--- page \d+ ---/g, ' ').replace(/\s+/g, ' ').trim()), 60),
     ]);
     process.stdout.write(`${renderTable(['file', 'result', 'pages', 'OCR', 'words', 'text'], rows)}\n\n`);
-    process.stdout.write(`Search it: npx aseagi --db ${dbPath} search hearing\n`);
+    process.stdout.write(
+      'The failures are deliberate: a damaged PDF, a password-protected one and a file that is not a document,\n' +
+        'to show how problems are reported while everything else goes on.\n\n',
+    );
+    process.stdout.write(`Search it:  npx aseagi --db ${relative(process.cwd(), dbPath) || dbPath} search hearing\n`);
     return view.status === 'completed' ? 0 : 3;
   } finally {
     await app.close();
