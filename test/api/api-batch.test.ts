@@ -16,7 +16,7 @@ afterEach(async () => {
   fixture = null;
 });
 
-describe('POST /batch/start → GET /batch/status → search, failures, checkpoints', () => {
+describe('POST /batch/start → GET /batch/status → search, failures, checkpoints', { timeout: 120_000 }, () => {
   it('processes a local folder in the background and reports with the seed\'s field names', async () => {
     fixture = await startApiFixture({ token: TOKEN });
     const folder = join(fixture.dir, 'cases');
@@ -95,7 +95,7 @@ describe('POST /batch/start → GET /batch/status → search, failures, checkpoi
   });
 });
 
-describe('POST /batch/stop and POST /batch/resume/{checkpoint}', () => {
+describe('POST /batch/stop and POST /batch/resume/{checkpoint}', { timeout: 120_000 }, () => {
   it('pauses a running session, refuses a second start meanwhile, and resumes from a checkpoint to completion', async () => {
     fixture = await startApiFixture({ token: TOKEN, env: { BATCH_SIZE: '1' } });
     await writePdfs(fixture.inbox, 4, 'held');
@@ -162,7 +162,7 @@ describe('POST /batch/stop and POST /batch/resume/{checkpoint}', () => {
   });
 });
 
-describe('Google Drive, when configured', () => {
+describe('Google Drive, when configured', { timeout: 120_000 }, () => {
   it('lists a folder for preview and starts a session on a Drive folder id', async () => {
     const names = ['case_document_001.pdf', 'case_document_002.pdf', 'case_document_003.pdf'];
     const opened: (string | null)[] = [];

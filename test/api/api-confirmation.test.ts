@@ -84,7 +84,7 @@ async function start(): Promise<ApiFixture> {
   return fixture;
 }
 
-describe('the 409 confirmation guard', () => {
+describe('the 409 confirmation guard', { timeout: 120_000 }, () => {
   it('plans but rents nothing without confirm, answers the estimate, then starts the confirmed session', async () => {
     const f = await start();
     const asked = await f.request('POST', '/batch/start', { body: { batch_size: 2, max_cost_per_hour: 0.5 } });
@@ -148,7 +148,7 @@ describe('the 409 confirmation guard', () => {
   });
 });
 
-describe('Vast.ai endpoints through the compute provider', () => {
+describe('Vast.ai endpoints through the compute provider', { timeout: 120_000 }, () => {
   it('reports the balance and lists offers with the seed\'s fields and filters', async () => {
     const f = await start();
     const balance = await f.request('GET', '/vastai/balance');

@@ -177,7 +177,7 @@ export async function writePdfs(folder: string, count: number, prefix = 'doc'): 
 }
 
 /** Polls until `check` returns a value (not undefined), or fails after `timeoutMs` saying what it waited for. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
