@@ -36,6 +36,8 @@ export interface ApiDeps {
   settings: ApiSettings;
   /** Null when Google Drive is not configured: Drive endpoints answer 503 and folders are local paths. */
   drive: DriveAccess | null;
+  /** Why `drive` is null although credentials are set (shown in the 503), if that is the case. */
+  driveUnavailable?: string | undefined;
 }
 
 /**
@@ -65,6 +67,8 @@ export function apiDepsFromApp(app: App, version: string): ApiDeps {
     driveConfigured(env) && openSource
       ? { spec: driveSpec, open: (folderId) => openSource(driveSpec(folderId)) }
       : null;
+  const driveUnavailable =
+    driveConfigured(env) && !openSource ? 'Google Drive credentials are set, but this build does not read Drive folders yet (the app exposes no source resolver).' : undefined;
   return {
     engine: app.engine,
     db: app.store.db,
@@ -73,5 +77,6 @@ export function apiDepsFromApp(app: App, version: string): ApiDeps {
     logger: app.logger,
     settings: { batchSize: env.BATCH_SIZE, inboxDir: resolve(env.INBOX_DIR), localWorkers: env.LOCAL_WORKERS, version },
     drive,
+    driveUnavailable,
   };
 }
