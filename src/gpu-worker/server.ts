@@ -7,14 +7,14 @@ import type { AddressInfo } from 'node:net';
 import type { BatchRequest } from '../protocol/worker-protocol.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { AppError } from '../core/errors.js';
-import { createBatchRunner } from './batches/batch-runner.js';
+import { createBatchRunner, type BatchRunner } from './batches/batch-runner.js';
 import type { WorkerConfig } from './config.js';
 import { createDocumentProcessor } from './document/document-processor.js';
 import { supportedLocationKinds, type DocumentFetchers } from './fetch/document-fetcher.js';
 import { createFileFetcher } from './fetch/file-fetcher.js';
 import { collectHealth, createGpuProbe, readPackageVersion } from './health.js';
 import { createRequestHandler } from './http/routes.js';
-import { createIsolatePool } from './isolate/isolate-pool.js';
+import { createIsolatePool, type IsolatePool } from './isolate/isolate-pool.js';
 import { createOcrEngines, type OcrEngines } from './ocr/ocr-engines.js';
 import { probeNativeTesseract, type NativeTesseract } from './ocr/tesseract-native-engine.js';
 
@@ -73,9 +73,16 @@ function closeHttp(server: Server): Promise<void> {
   });
 }
 
-export async function startWorkerServer(options: WorkerServerOptions): Promise<WorkerServer> {
+/** The long-lived parts behind the HTTP server. */
+interface WorkerParts {
+  ocrEngines: OcrEngines;
+  fetchers: DocumentFetchers;
+  isolates: IsolatePool;
+  runner: BatchRunner;
+}
+
+async function assembleParts(options: WorkerServerOptions, logger: Logger): Promise<WorkerParts> {
   const { config } = options;
-  const logger = (options.logger ?? silentLogger()).child({ workerId: config.workerId });
   const native = options.nativeTesseract !== undefined ? options.nativeTesseract : await probeNativeTesseract();
   const ocrEngines = createOcrEngines({ choice: config.ocrEngine, langs: config.ocrLangs, poolSize: config.ocrPoolSize, native, logger });
   const unavailable = ocrEngines.unavailableReason(config.ocrEngine, config.ocrLangs);
@@ -83,42 +90,56 @@ export async function startWorkerServer(options: WorkerServerOptions): Promise<W
 
   const fetchers: DocumentFetchers = { file: createFileFetcher(), ...options.fetchers };
   const isolates = createIsolatePool({ size: config.concurrency, heapMb: config.documentHeapMb, logger });
+  // Enough rendered pages in flight per document to keep every OCR slot busy, and no more (memory).
   const ocrPagesAhead = Math.max(2, Math.ceil(config.ocrPoolSize / config.concurrency) + 1);
   const processor = createDocumentProcessor({
     fetchers, isolates, ocrEngines, logger, maxDocumentTimeoutMs: config.documentTimeoutMs, ocrPagesAhead,
   });
   const runner = createBatchRunner({ processor, concurrency: config.concurrency, logger });
-  const startedAt = Date.now();
-  const version = readPackageVersion();
-  const gpu = createGpuProbe();
-  const server = createServer(
+  return { ocrEngines, fetchers, isolates, runner };
+}
+
+function createHttpServer(config: WorkerConfig, parts: WorkerParts, logger: Logger): Server {
+  const health = { workerId: config.workerId, version: readPackageVersion(), startedAt: Date.now(), gpu: createGpuProbe() };
+  return createServer(
     createRequestHandler({
       token: config.token,
       maxBodyBytes: config.maxBodyBytes,
-      runner,
-      health: () => collectHealth({ workerId: config.workerId, version, startedAt, ocrEngines: ocrEngines.available, gpu, load: runner.load }),
-      checkBatch: (request) => batchProblems(request, fetchers, ocrEngines),
+      runner: parts.runner,
+      health: () => collectHealth({ ...health, ocrEngines: parts.ocrEngines.available, load: parts.runner.load }),
+      checkBatch: (request) => batchProblems(request, parts.fetchers, parts.ocrEngines),
       logger,
     }),
   );
+}
 
+/** Stop accepting; abort documents (answering open polls); then stop every thread and OCR process. */
+function closer(server: Server, parts: WorkerParts, logger: Logger): () => Promise<void> {
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
+  return () => {
     closing ??= runAll([
       () => closeHttp(server),
       async () => {
-        await runner.close();
+        await parts.runner.close();
         server.closeAllConnections();
-        await runAll([() => isolates.close(), () => ocrEngines.close()]);
+        await runAll([() => parts.isolates.close(), () => parts.ocrEngines.close()]);
       },
     ]).finally(() => logger.info('worker stopped'));
     return closing;
   };
+}
 
+/** Starts the worker's HTTP server with everything behind it. Used by main.ts, and by tests in-process. */
+export async function startWorkerServer(options: WorkerServerOptions): Promise<WorkerServer> {
+  const { config } = options;
+  const logger = (options.logger ?? silentLogger()).child({ workerId: config.workerId });
+  const parts = await assembleParts(options, logger);
+  const server = createHttpServer(config, parts, logger);
+  const close = closer(server, parts, logger);
   try {
     const address = await listen(server, config.host, config.port);
     const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    logger.info({ host: address.address, port: address.port, ocrEngines: ocrEngines.available }, 'worker listening');
+    logger.info({ host: address.address, port: address.port, ocrEngines: parts.ocrEngines.available }, 'worker listening');
     return { url: `http://${urlHost}:${address.port}`, host: address.address, port: address.port, close };
   } catch (error) {
     await close();

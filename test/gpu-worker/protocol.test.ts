@@ -192,3 +192,18 @@ describe('worker protocol', () => {
     expect(health.load).toMatchObject({ activeDocuments: 0, queuedDocuments: 0 });
   });
 });
+
+describe('worker start-up', () => {
+  it('refuses an OCR engine this machine does not have', async () => {
+    const start = startWorkerServer({ config: testConfig({ ocrEngine: 'tesseract' }), nativeTesseract: null });
+    await expect(start).rejects.toMatchObject({ code: 'config_invalid', message: expect.stringContaining('OCR_ENGINE') });
+  });
+
+  it('fails cleanly when its port is taken, and close() is idempotent', async () => {
+    const first = await startWorkerServer({ config: testConfig(), nativeTesseract: null });
+    const second = startWorkerServer({ config: testConfig({ port: first.port }), nativeTesseract: null });
+    await expect(second).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    await first.close();
+    await first.close();
+  });
+});

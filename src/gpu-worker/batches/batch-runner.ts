@@ -3,6 +3,7 @@
  * clients wait (long poll) for new results. Cancelling drops what has not started; what has started finishes
  * and its result is still reported.
  */
+import { setMaxListeners } from 'node:events';
 import type { BatchDocument, BatchRequest, BatchState } from '../../protocol/worker-protocol.js';
 import type { Logger } from '../../logger.js';
 import { DocumentError } from '../../core/errors.js';
@@ -45,6 +46,8 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
   const waiters = new Map<string, Set<() => void>>();
   const running = new Set<Promise<void>>();
   const shutdown = new AbortController();
+  // Every running document listens to it; that is expected, not a leak.
+  setMaxListeners(Number.POSITIVE_INFINITY, shutdown.signal);
   let active = 0;
 
   function notify(batch: Batch): void {

@@ -46,7 +46,12 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
 
   return {
     async run(work, signal) {
-      const isolate = await pool.acquire(signal);
+      let isolate = await pool.acquire(signal);
+      // An idle isolate can die too (a crash between documents); hand out a live one.
+      while (!isolate.alive) {
+        await pool.discard(isolate);
+        isolate = await pool.acquire(signal);
+      }
       try {
         return await work(isolate);
       } finally {
