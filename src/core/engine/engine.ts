@@ -3,6 +3,7 @@
  * ports (sources, compute, sinks, analysis, clock) and reports through typed events.
  */
 import { AppError, coerceError, describeError } from '../errors.js';
+import * as analysisStore from '../store/analysis.js';
 import * as batchesStore from '../store/batches.js';
 import * as checkpointsStore from '../store/checkpoints.js';
 import type { CheckpointRow } from '../store/checkpoints.js';
@@ -12,6 +13,7 @@ import * as results from '../store/results.js';
 import * as sessions from '../store/sessions.js';
 import type { SessionRow } from '../store/sessions.js';
 import * as workersStore from '../store/workers.js';
+import { AnalysisStage } from './analysis-stage.js';
 import { newSessionId, normaliseCheckpointName } from './batching.js';
 import { estimate } from './estimate.js';
 import type { Estimate } from './estimate.js';
@@ -61,6 +63,7 @@ export class Engine {
     return db.transaction((): RecoverySummary => {
       const now = clock.now();
       const documentsReleased = documents.releaseAllLeasedDocuments(db, now);
+      analysisStore.releaseRunningAnalyses(db);
       const batchesReleased = batchesStore.releaseAllLeasedBatches(db);
       workersStore.markAllActiveWorkersLost(db, 'the orchestrator restarted', now);
       const interrupted = sessions.sessionsWithStatus(db, 'running');
@@ -211,16 +214,26 @@ export class Engine {
       sessions.beginSessionRun(db, session.id, clock.now());
       this.emit({ type: 'session.started', at: clock.now(), sessionId: session.id, resumed: session.started_at != null });
       const pool = await compute.open(this.computeContext(session.id, signal));
-      let outcome: Awaited<ReturnType<SessionRun['run']>>;
+      const analysis = this.analysisStage(session, active);
+      const analysing = analysis.run();
+      let outcome: Awaited<ReturnType<SessionRun['run']>> = 'interrupted';
       let exhausted: string | null = null;
       try {
         const fresh = this.requireSession(session.id);
-        const runner = new SessionRun({ deps: this.deps, session: fresh, source, pool, emit: (e) => this.emit(e), requestEnd: (e) => this.requestEnd(active, e), signal });
+        const emit = (e: EngineEvent): void => {
+          this.emit(e);
+          if (e.type === 'batch.completed') analysis.notify();
+        };
+        const runner = new SessionRun({ deps: this.deps, session: fresh, source, pool, emit, requestEnd: (e) => this.requestEnd(active, e), signal });
         outcome = await runner.run();
         exhausted = runner.exhaustedReason;
       } finally {
         await pool.close().catch((error: unknown) => this.deps.logger.error({ err: error, sessionId: session.id }, 'closing the workers failed'));
         sessions.setComputeSpend(db, session.id, pool.spentUsd(), clock.now());
+        // Workers are gone first: the analysis tail runs on the orchestrator alone, renting nothing.
+        if (outcome === 'drained') analysis.finish();
+        else analysis.stop();
+        if ((await analysing) !== 'drained' && outcome === 'drained') outcome = 'interrupted';
       }
       end = active.end ?? endOf(outcome, exhausted);
     } catch (error) {
@@ -230,6 +243,18 @@ export class Engine {
       await source.close?.().catch(() => undefined);
     }
     return this.applyEnd(session.id, end);
+  }
+
+  private analysisStage(session: SessionRow, active: ActiveRun): AnalysisStage {
+    return new AnalysisStage({
+      deps: this.deps,
+      sessionId: session.id,
+      sourceKey: session.source_key,
+      sourceKind: session.source_kind,
+      signal: active.controller.signal,
+      emit: (e) => this.emit(e),
+      requestEnd: (e) => this.requestEnd(active, e),
+    });
   }
 
   private requestEnd(active: ActiveRun, end: RunEnd): void {

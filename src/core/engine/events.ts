@@ -55,6 +55,8 @@ export interface EngineEventMap {
   'worker.replaced': { sessionId: string; oldWorkerId: string; newWorkerId: string | null; reason: string };
   'worker.released': { sessionId: string; workerId: string; reason: string };
   'budget.reached': { sessionId: string; spentUsd: number; capUsd: number };
+  /** The analyses of one batch's documents were recorded (after extraction; see analysis-stage.ts). */
+  'analysis.completed': { sessionId: string; batchNo: number; analysed: number; failed: number; costUsd: number };
   'checkpoint.created': { sessionId: string; name: string; completedBatches: number };
 }
 

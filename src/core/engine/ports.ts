@@ -285,6 +285,11 @@ export interface Analyzer {
   estimateCostPerDocument(avgChars: number): number;
   /** The most characters of a document's text the analyzer reads; the engine loads no more than this. */
   readonly maxInputChars?: number;
+  /**
+   * How many `analyze` calls may be in flight at once (default 1). A batch API that answers within hours wants many,
+   * so extraction never waits for analysis.
+   */
+  readonly concurrency?: number;
   analyze(inputs: readonly AnalysisInput[], signal: AbortSignal): Promise<AnalysisResult[]>;
   close?(): Promise<void>;
 }

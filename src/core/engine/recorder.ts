@@ -13,7 +13,7 @@ import * as sessions from '../store/sessions.js';
 import { backoffDelay, mayRetry } from './backoff.js';
 import type { BackoffPolicy } from './backoff.js';
 import { checkpointName } from './batching.js';
-import type { AnalysisResult, ResultSink, SinkRecord, SourceDocument } from './ports.js';
+import type { ResultSink, SinkRecord, SourceDocument } from './ports.js';
 
 /** What happens to one document after a result (or a loss). */
 export type DocumentOutcome =
@@ -108,13 +108,6 @@ export function recordsOf(outcomes: readonly DocumentOutcome[]): SinkRecord[] {
   return outcomes.flatMap((o) => (o.kind === 'retry' ? [] : [o.record]));
 }
 
-export function attachAnalysis(outcomes: readonly DocumentOutcome[], analyses: readonly AnalysisResult[]): void {
-  const byKey = new Map(analyses.map((a) => [a.key, a]));
-  for (const outcome of outcomes) {
-    if (outcome.kind === 'done') outcome.record.analysis = byKey.get(String(outcome.doc.id)) ?? null;
-  }
-}
-
 /** Applies outcomes to the documents and the session counters. Call inside a transaction. */
 export function applyOutcomes(db: Database, sessionId: string, outcomes: readonly DocumentOutcome[], now: number): void {
   const delta = { done: 0, failed: 0, skipped: 0, pages: 0, ocrPages: 0, bytes: 0 };
@@ -143,13 +136,17 @@ export function applyOutcomes(db: Database, sessionId: string, outcomes: readonl
   sessions.addSessionCounters(db, sessionId, delta, now);
 }
 
-/** Writes the outcomes' records to the sink, then marks the documents, so a crash between the two repeats work but never loses it. */
+/**
+ * Writes the outcomes' records to the sink, then marks the documents, so a crash between the two repeats work but
+ * never loses it. `alsoInTransaction` runs in the same transaction (the analysis stage queues documents there).
+ */
 export async function persistOutcomes(
   db: Database,
   sink: ResultSink,
   sessionId: string,
   outcomes: readonly DocumentOutcome[],
   now: () => number,
+  alsoInTransaction?: () => void,
 ): Promise<void> {
   if (outcomes.length === 0) return;
   const records = recordsOf(outcomes);
@@ -158,6 +155,7 @@ export async function persistOutcomes(
   db.transaction(() => {
     if (local && records.length > 0) local(records);
     applyOutcomes(db, sessionId, outcomes, now());
+    alsoInTransaction?.();
   })();
 }
 

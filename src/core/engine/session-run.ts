@@ -12,8 +12,8 @@ import type { SessionRow } from '../store/sessions.js';
 import type { EngineEvent } from './events.js';
 import type { DocumentSource, PauseReason, Worker, WorkerBatch, WorkerPool } from './ports.js';
 import { WorkerLostError } from './ports.js';
+import { markAnalysisPending } from '../store/analysis.js';
 import {
-  attachAnalysis,
   outcomeOfFailure,
   outcomeOfResult,
   persistOutcomes,
@@ -258,25 +258,16 @@ export class SessionRun {
     };
   }
 
-  /** Persists outcomes (with analysis when enabled) and announces them. */
+  /**
+   * Persists outcomes and announces them. Extracted documents are queued for analysis in the same transaction;
+   * the analysis stage (analysis-stage.ts) does it later, so workers never wait for it.
+   */
   async persist(outcomes: DocumentOutcome[]): Promise<void> {
     const { deps } = this.init;
-    await this.analyze(outcomes);
-    await persistOutcomes(deps.db, deps.sink, this.sessionId, outcomes, () => deps.clock.now());
+    const extracted = outcomes.flatMap((o) => (o.kind === 'done' ? [o.doc.id] : []));
+    const queueAnalysis = deps.analyzer.enabled && extracted.length > 0 ? () => markAnalysisPending(deps.db, extracted) : undefined;
+    await persistOutcomes(deps.db, deps.sink, this.sessionId, outcomes, () => deps.clock.now(), queueAnalysis);
     for (const o of outcomes) this.announce(o);
-  }
-
-  private async analyze(outcomes: DocumentOutcome[]): Promise<void> {
-    const { analyzer, db, clock } = this.init.deps;
-    if (!analyzer.enabled) return;
-    const inputs = outcomes.flatMap((o) =>
-      o.kind === 'done' && o.record.result ? [{ key: String(o.doc.id), name: o.doc.name, text: o.record.result.text }] : [],
-    );
-    if (inputs.length === 0) return;
-    const analyses = await analyzer.analyze(inputs, this.init.signal);
-    attachAnalysis(outcomes, analyses);
-    const cost = analyses.reduce((sum, a) => sum + a.costUsd, 0);
-    if (cost > 0) sessions.addAnalysisSpend(db, this.sessionId, cost, clock.now());
   }
 
   private announce(o: DocumentOutcome): void {

@@ -198,12 +198,30 @@ CREATE INDEX bot_status_messages_by_session ON bot_status_messages (session_id);
 `;
 
 /**
+ * The analysis stage (src/core/engine/analysis-stage.ts): analysis runs after extraction, so each document carries
+ * its own analysis state; `analysis_unsynced` marks analyses the external sink has not received yet.
+ */
+const V3_ANALYSIS_STAGE = `
+ALTER TABLE documents ADD COLUMN analysis_status TEXT CHECK (analysis_status IN ('pending','running','done','failed'));
+ALTER TABLE documents ADD COLUMN analysis_unsynced INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE documents ADD COLUMN analysis_error_code TEXT;
+ALTER TABLE documents ADD COLUMN analysis_error_message TEXT;
+ALTER TABLE documents ADD COLUMN analysis_model TEXT;
+ALTER TABLE documents ADD COLUMN analysis_input_tokens INTEGER;
+ALTER TABLE documents ADD COLUMN analysis_output_tokens INTEGER;
+ALTER TABLE documents ADD COLUMN analysis_cost_usd REAL;
+CREATE INDEX documents_by_analysis ON documents (session_id, analysis_status, batch_no) WHERE analysis_status IS NOT NULL;
+CREATE INDEX documents_unsynced_analysis ON documents (session_id) WHERE analysis_unsynced = 1;
+`;
+
+/**
  * Every migration, in the order they run. Append only; ids are unique and never reused. Each area that needs
  * tables adds its own entry here (e.g. `0002_bot_state`), so one list shows the whole schema's history.
  */
 export const MIGRATIONS: readonly Migration[] = [
   { id: '0001_initial', sql: V1_INITIAL },
   { id: '0002_bot_state', sql: V2_BOT_STATE },
+  { id: '0003_analysis_stage', sql: V3_ANALYSIS_STAGE },
 ];
 
 const BOOKKEEPING = `CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`;

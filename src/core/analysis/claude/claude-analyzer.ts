@@ -34,8 +34,10 @@ export interface ClaudeAnalyzerOptions {
   pollIntervalMs?: number;
   /** Batch mode: batches per call (the first plus resubmissions of errored/expired requests). Default 3. */
   maxRounds?: number;
-  /** Direct mode: requests in flight. Default 4. */
+  /** Direct mode: requests in flight per call. Default 4. */
   concurrency?: number;
+  /** Batch mode: Claude batches being waited on at once. Default 64. */
+  batchesInFlight?: number;
   /** The SDK's retries of 408/409/429/5xx per request. Default 4. */
   maxRetries?: number;
   timeoutMs?: number;
@@ -70,6 +72,9 @@ export function createClaudeAnalyzer(options: ClaudeAnalyzerOptions): Analyzer {
     enabled: true,
     // A little over the budget, so the truncation can tell (and say) that text was left out.
     maxInputChars: Math.ceil(options.maxInputTokens * CHARS_PER_TOKEN) + 1_000,
+    // A Claude batch may take an hour: many in flight keep analysis level with extraction. Direct calls already
+    // run several requests each.
+    concurrency: batch ? (options.batchesInFlight ?? 64) : 2,
     estimateCostPerDocument(avgChars) {
       const input = Math.min(avgChars / CHARS_PER_TOKEN, options.maxInputTokens) + 40;
       const dollars = input * price.input + SYSTEM_PROMPT_TOKENS * price.cacheRead + ESTIMATED_OUTPUT_TOKENS * price.output;
