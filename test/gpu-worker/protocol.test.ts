@@ -101,7 +101,7 @@ describe('worker protocol', () => {
 
     it.each([
       ['after=-1', 'after'],
-      ['waitMs=30001', 'waitMs'],
+      ['waitMs=-5', 'waitMs'],
       ['waitMs=soon', 'waitMs'],
     ])('refuses a poll with %s', async (query, field) => {
       const reply = await client.get(`/v1/batches/valid?${query}`);
@@ -115,6 +115,7 @@ describe('worker protocol', () => {
       expect((await client.get('/v1/nothing-here')).status).toBe(404);
       expect((await client.request('PUT', '/v1/batches/x')).status).toBe(405);
       expect((await client.get('/v1/batches')).status).toBe(405);
+      expect((await client.get('/v1/batches/%E0%A4%A')).status).toBe(404);
     });
   });
 

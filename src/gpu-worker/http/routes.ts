@@ -26,7 +26,8 @@ export interface RouteDeps {
 
 const pollQuerySchema = z.object({
   after: z.coerce.number().int().nonnegative().default(0),
-  waitMs: z.coerce.number().int().nonnegative().max(MAX_WAIT_MS).default(0),
+  // Longer waits are cut to the maximum rather than refused: the client just polls again.
+  waitMs: z.coerce.number().int().nonnegative().default(0).transform((ms) => Math.min(ms, MAX_WAIT_MS)),
 });
 
 function invalid(issues: ReadonlyArray<{ path: readonly PropertyKey[]; message: string }>): HttpError {
@@ -71,6 +72,14 @@ function deleteBatch(batchId: string, res: ServerResponse, deps: RouteDeps): voi
 
 const BATCH_PATH = /^\/v1\/batches\/([^/]+)$/;
 
+function decodeBatchId(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(404, 'batch_not_found', 'no such batch');
+  }
+}
+
 async function routeV1(url: URL, req: IncomingMessage, res: ServerResponse, deps: RouteDeps): Promise<void> {
   const method = req.method ?? 'GET';
   if (url.pathname === '/v1/health') {
@@ -83,7 +92,7 @@ async function routeV1(url: URL, req: IncomingMessage, res: ServerResponse, deps
   }
   const match = BATCH_PATH.exec(url.pathname);
   if (!match) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
-  const batchId = decodeURIComponent(match[1] as string);
+  const batchId = decodeBatchId(match[1] as string);
   if (method === 'GET') return getBatch(url, batchId, req, res, deps);
   if (method === 'DELETE') return deleteBatch(batchId, res, deps);
   throw new HttpError(405, 'method_not_allowed', 'use GET or DELETE');
