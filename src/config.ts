@@ -50,6 +50,35 @@ const csv = z
   .optional()
   .transform((v) => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []));
 
+/** MIME types the workers read, comma-separated; empty = PDF only. */
+const mimeList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const types = v ? v.split(',').map((s) => s.trim()).filter(Boolean) : [];
+    const supported = ['application/pdf', 'image/png', 'image/jpeg', 'image/tiff'];
+    const bad = types.filter((t) => !supported.includes(t));
+    if (bad.length > 0) {
+      ctx.addIssue({ code: 'custom', message: `must be among ${supported.join(', ')} (not ${bad.join(', ')})` });
+      return z.NEVER;
+    }
+    return types.length > 0 ? types : ['application/pdf'];
+  });
+
+/** "<input>,<output>" dollars per million tokens, for a model the price table does not list. */
+const pricePair = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    if (!v || !v.trim()) return null;
+    const parts = v.split(',').map((s) => Number(s.trim()));
+    if (parts.length !== 2 || parts.some((n) => !Number.isFinite(n) || n < 0)) {
+      ctx.addIssue({ code: 'custom', message: 'must be two numbers, "<input>,<output>" dollars per million tokens' });
+      return z.NEVER;
+    }
+    return { input: parts[0]!, output: parts[1]! };
+  });
+
 /** The schema, variable by variable. Section comments match the README's settings tables. */
 export const envSchema = z.object({
   // ── Core ──
@@ -96,6 +125,12 @@ export const envSchema = z.object({
   GOOGLE_APPLICATION_CREDENTIALS: optionalString,
   GOOGLE_API_ROOT_URL: optionalString,
   DRIVE_FOLDER_ID: optionalString,
+  GOOGLE_OAUTH_CLIENT: optionalString,
+  GOOGLE_TOKEN_PATH: z.string().default('data/google-token.json'),
+  DRIVE_ID: optionalString,
+  DRIVE_MIME_TYPES: mimeList,
+  DRIVE_INCLUDE_GOOGLE_DOCS: bool(false),
+  DRIVE_TIMEOUT_S: positive(60),
   // ── Vast.ai ──
   VAST_AI_API_KEY: optionalString,
   VAST_API_URL: z.string().default('https://console.vast.ai'),
@@ -103,10 +138,18 @@ export const envSchema = z.object({
   // ── Supabase ──
   SUPABASE_URL: optionalString,
   SUPABASE_KEY: optionalString,
+  SUPABASE_CHUNK_ROWS: int(1, 5_000, 500),
+  SUPABASE_TIMEOUT_S: positive(60),
   // ── Claude ──
   ANTHROPIC_API_KEY: optionalString,
   CLAUDE_API_KEY: optionalString,
   ANTHROPIC_BASE_URL: optionalString,
+  CLAUDE_MODEL: z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be a model id such as claude-sonnet-4-6').default('claude-sonnet-4-6'),
+  CLAUDE_PRICE_PER_MTOK: pricePair,
+  ANALYSIS_MODE: z.enum(['batch', 'direct', 'off']).default('batch'),
+  ANALYSIS_MAX_INPUT_TOKENS: int(500, 1_000_000, 30_000),
+  ANALYSIS_MAX_OUTPUT_TOKENS: int(256, 64_000, 4_096),
+  ANALYSIS_POLL_S: positive(60),
   // ── Misc ──
   ASEAGI_PRETTY_LOGS: bool(false),
 });

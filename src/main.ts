@@ -3,8 +3,11 @@
  * engine to a source resolver, a compute provider, a sink and an analyzer. Front ends (CLI, service) call this.
  */
 import { resolve } from 'node:path';
+import type { OAuth2Client } from 'google-auth-library';
 import type { Env } from './config.js';
-import { SECRET_VARIABLES } from './config.js';
+import { SECRET_VARIABLES, claudeKey } from './config.js';
+import { createClaudeAnalyzer } from './core/analysis/claude/claude-analyzer.js';
+import { createKvBatchLedger } from './core/analysis/claude/kv-ledger.js';
 import { createNoAnalyzer } from './core/analysis/none.js';
 import { systemClock } from './core/clock.js';
 import { createLocalCompute } from './core/compute/local.js';
@@ -14,6 +17,14 @@ import type { Analyzer, Clock, ComputeProvider, DocumentSource, ResultSink } fro
 import type { EngineSettings, SourceSpec } from './core/engine/types.js';
 import { AppError } from './core/errors.js';
 import { createSqliteSink } from './core/sinks/sqlite.js';
+import { createSupabaseSink } from './core/sinks/supabase/supabase-sink.js';
+import { DriveClient } from './core/sources/drive/drive-api.js';
+import { createDriveAuth, driveAuthSecrets } from './core/sources/drive/drive-auth.js';
+import { syncDriveChanges } from './core/sources/drive/drive-changes.js';
+import type { DriveChangesResult } from './core/sources/drive/drive-changes.js';
+import { createDriveSource } from './core/sources/drive/drive-source.js';
+import { isDriveSpec, resolveDriveSpec } from './core/sources/drive/drive-spec.js';
+import type { DriveDefaults, DriveSourceSpec } from './core/sources/drive/drive-spec.js';
 import { createLocalFolderSource, isLocalFolderSpec } from './core/sources/local-folder.js';
 import { openDatabase } from './core/store/database.js';
 import type { OpenedDatabase } from './core/store/database.js';
@@ -29,6 +40,8 @@ export interface App {
   compute: ComputeProvider;
   sink: ResultSink;
   analyzer: Analyzer;
+  /** The source resolver the engine uses (front ends list Drive folders through it too). */
+  openSource: (spec: SourceSpec) => DocumentSource;
   /** Stops the engine (pausing what runs), closes every adapter and the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -74,9 +87,67 @@ export function registerSecrets(env: Env): void {
   }
 }
 
-function openSourceFor(spec: SourceSpec): DocumentSource {
-  if (isLocalFolderSpec(spec)) return createLocalFolderSource(resolve(spec.path));
-  throw new AppError('unknown_source', `This installation cannot read sources of kind "${spec.kind}".`);
+function driveDefaults(env: Env): DriveDefaults {
+  return { folderId: env.DRIVE_FOLDER_ID ?? null, driveId: env.DRIVE_ID ?? null, mimeTypes: env.DRIVE_MIME_TYPES, includeGoogleDocs: env.DRIVE_INCLUDE_GOOGLE_DOCS };
+}
+
+/** Google credentials, read once on first use (so a machine without Drive never needs them). */
+function lazyDriveAuth(env: Env): () => OAuth2Client {
+  let auth: OAuth2Client | null = null;
+  return () => {
+    if (auth) return auth;
+    const settings = { credentialsFile: env.GOOGLE_APPLICATION_CREDENTIALS, oauthClientFile: env.GOOGLE_OAUTH_CLIENT, tokenFile: resolve(env.GOOGLE_TOKEN_PATH) };
+    driveAuthSecrets(settings).forEach(registerSecret);
+    auth = createDriveAuth(settings);
+    return auth;
+  };
+}
+
+function sourceResolver(env: Env, logger: Logger, driveAuth: () => OAuth2Client): (spec: SourceSpec) => DocumentSource {
+  return (spec) => {
+    if (isLocalFolderSpec(spec)) return createLocalFolderSource(resolve(spec.path));
+    if (isDriveSpec(spec)) {
+      return createDriveSource({ spec: resolveDriveSpec(spec, driveDefaults(env)), auth: driveAuth(), logger, rootUrl: env.GOOGLE_API_ROOT_URL, timeoutMs: env.DRIVE_TIMEOUT_S * 1000 });
+    }
+    throw new AppError('unknown_source', `This installation cannot read sources of kind "${spec.kind}".`);
+  };
+}
+
+/** SQLite always (search and export read it); Supabase as well when configured, written first. */
+function sinkFor(env: Env, store: OpenedDatabase, logger: Logger, analysisEnabled: boolean): ResultSink {
+  const local = createSqliteSink(store.db);
+  if (!env.SUPABASE_URL && !env.SUPABASE_KEY) return local;
+  if (!env.SUPABASE_URL || !env.SUPABASE_KEY) {
+    throw new AppError('config_invalid', `Invalid configuration — ${env.SUPABASE_URL ? 'SUPABASE_KEY' : 'SUPABASE_URL'} is missing (Supabase needs both).`);
+  }
+  const supabase = createSupabaseSink({ url: env.SUPABASE_URL, key: env.SUPABASE_KEY, logger, analysisEnabled, chunkRows: env.SUPABASE_CHUNK_ROWS, timeoutMs: env.SUPABASE_TIMEOUT_S * 1000 });
+  return { kind: 'supabase', write: supabase.write, writeAnalysis: supabase.writeAnalysis, writeInTransaction: local.writeInTransaction, close: supabase.close };
+}
+
+function analyzerFor(env: Env, store: OpenedDatabase, logger: Logger): Analyzer {
+  const apiKey = claudeKey(env);
+  if (!apiKey || env.ANALYSIS_MODE === 'off') return createNoAnalyzer();
+  return createClaudeAnalyzer({
+    apiKey,
+    baseURL: env.ANTHROPIC_BASE_URL,
+    model: env.CLAUDE_MODEL,
+    mode: env.ANALYSIS_MODE,
+    maxInputTokens: env.ANALYSIS_MAX_INPUT_TOKENS,
+    maxOutputTokens: env.ANALYSIS_MAX_OUTPUT_TOKENS,
+    priceOverride: env.CLAUDE_PRICE_PER_MTOK,
+    pollIntervalMs: env.ANALYSIS_POLL_S * 1000,
+    ledger: createKvBatchLedger(store.db),
+    logger,
+  });
+}
+
+/**
+ * For the nightly job: what changed in Drive under the configured root (or `spec`'s) since the last call. The
+ * first call only records a starting point. See src/core/sources/drive/drive-changes.ts.
+ */
+export function syncDriveChangesFor(app: App, spec: DriveSourceSpec = { kind: 'gdrive' }): Promise<DriveChangesResult> {
+  const client = new DriveClient({ auth: lazyDriveAuth(app.env)(), rootUrl: app.env.GOOGLE_API_ROOT_URL, timeoutMs: app.env.DRIVE_TIMEOUT_S * 1000, logger: app.logger });
+  return syncDriveChanges({ db: app.store.db, client, spec: resolveDriveSpec(spec, driveDefaults(app.env)), now: Date.now() });
 }
 
 export function createApp(env: Env, logger: Logger, overrides: AppOverrides = {}): App {
@@ -84,11 +155,19 @@ export function createApp(env: Env, logger: Logger, overrides: AppOverrides = {}
   const store = openDatabase(overrides.dbPath ?? env.ASEAGI_DB);
   const compute =
     overrides.compute ?? createLocalCompute({ workers: env.LOCAL_WORKERS, workerEnv: workerEnv(env), logger });
-  const sink = overrides.sink ?? createSqliteSink(store.db);
-  const analyzer = overrides.analyzer ?? createNoAnalyzer();
+  let analyzer: Analyzer;
+  let sink: ResultSink;
+  try {
+    analyzer = overrides.analyzer ?? analyzerFor(env, store, logger);
+    sink = overrides.sink ?? sinkFor(env, store, logger, analyzer.enabled);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
+  const openSource = overrides.openSource ?? sourceResolver(env, logger, lazyDriveAuth(env));
   const engine = new Engine({
     db: store.db,
-    openSource: overrides.openSource ?? openSourceFor,
+    openSource,
     compute,
     sink,
     analyzer,
@@ -109,6 +188,7 @@ export function createApp(env: Env, logger: Logger, overrides: AppOverrides = {}
     compute,
     sink,
     analyzer,
+    openSource,
     close: () => (closing ??= closeAll(logger, [() => engine.close(), () => compute.close?.(), () => sink.close?.(), () => analyzer.close?.(), () => store.close()])),
   };
 }

@@ -25,6 +25,7 @@ import { formatBytes, formatDuration, oneLine, renderTable, truncate } from './f
 import { ProgressReporter } from './progress-reporter.js';
 import { summaryJson, summaryText } from './summary.js';
 import type { SessionView } from '../core/engine/types.js';
+import { runGoogleAuth } from './auth-google.js';
 import { runDemo } from './demo.js';
 import { estimateFolder } from './estimate.js';
 import { serve } from '../serve.js';
@@ -318,6 +319,30 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
       });
       print(opts.json ? JSON.stringify(report) : renderReport(report.outcomes));
       return report.exitCode;
+    }));
+
+  program
+    .command('auth')
+    .description('authorise access to outside services')
+    .command('google')
+    .description('authorise read-only Google Drive access once (OAuth desktop client); stores a refresh token under data/')
+    .option('--client <file>', 'the OAuth client credentials.json (default: $GOOGLE_OAUTH_CLIENT)')
+    .option('--token <file>', 'where to store the token (default: $GOOGLE_TOKEN_PATH, data/google-token.json)')
+    .option('--port <n>', "loopback port for Google's answer (default: any free one; fix it to forward it over SSH)", positiveInt('--port'))
+    .action(act(async (opts: { client?: string; token?: string; port?: number }) => {
+      const { env } = context(program);
+      const clientFile = opts.client ?? env.GOOGLE_OAUTH_CLIENT;
+      if (!clientFile) {
+        throw new AppError('usage', 'No OAuth client: pass --client <credentials.json> or set GOOGLE_OAUTH_CLIENT.', { hint: 'See docs/cloud.md, "OAuth desktop client".' });
+      }
+      const result = await runGoogleAuth({
+        clientFile: resolve(clientFile),
+        tokenFile: resolve(opts.token ?? env.GOOGLE_TOKEN_PATH),
+        ...(opts.port ? { port: opts.port } : {}),
+        showUrl: (url) => process.stderr.write(`Open this URL in a browser on this machine (or forward the port over SSH), sign in, and allow read-only Drive access:\n\n  ${url}\n\nWaiting for Google…\n`),
+      });
+      print(`Authorised (${result.scope}). Token stored in ${result.tokenFile}, readable by you only. Keep GOOGLE_OAUTH_CLIENT=${clientFile} set for the service.`);
+      return EXIT.ok;
     }));
 
   program

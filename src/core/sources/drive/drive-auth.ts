@@ -126,6 +126,25 @@ function readJson(path: string, variable: string): unknown {
   }
 }
 
+/** The secret values in the configured credential files, for the logger to mask. Never throws. */
+export function driveAuthSecrets(settings: DriveAuthSettings): string[] {
+  const values: unknown[] = [];
+  const read = (path: string | undefined): Record<string, unknown> => {
+    try {
+      return path ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  };
+  const credentials = read(settings.credentialsFile);
+  values.push(credentials.private_key, credentials.client_secret, credentials.refresh_token);
+  const client = read(settings.oauthClientFile) as Record<string, Record<string, unknown> | undefined>;
+  values.push((client.installed ?? client.web)?.client_secret);
+  const token = read(settings.tokenFile);
+  values.push(token.refresh_token, token.access_token);
+  return values.filter((v): v is string => typeof v === 'string' && v.length >= 8);
+}
+
 /**
  * A short-lived read-only access token for workers, with at least {@link MIN_TOKEN_LIFETIME_MS} left.
  * Never a refresh token or a key.
