@@ -1,10 +1,19 @@
 /** The shared test corpus (../shared/corpus beside the repository) and its ground truth. */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-export const CORPUS_DIR = path.resolve(REPO_ROOT, '../shared/corpus');
+
+/** ../shared beside the checkout; a clone elsewhere (CI) finds it through SHARED_DIR or its usual place. */
+function findCorpus(): string {
+  const candidates = [process.env.SHARED_DIR, path.resolve(REPO_ROOT, '../shared'), '/work/shared'];
+  const found = candidates.find((dir) => dir && existsSync(path.join(dir, 'corpus', 'README.md')));
+  if (!found) throw new Error(`test corpus not found in ${candidates.filter(Boolean).join(', ')}: set SHARED_DIR`);
+  return path.join(found, 'corpus');
+}
+
+export const CORPUS_DIR = findCorpus();
 
 export function corpusPath(file: string): string {
   return path.join(CORPUS_DIR, file);
