@@ -92,6 +92,10 @@ export function workerReplacedNotice(oldLabel: string, newLabel: string | null):
   return `A replacement for ${safeName(oldLabel, 80)} is starting: ${safeName(newLabel, 80)}.`;
 }
 
+export function replacementReadyNotice(label: string): string {
+  return `A replacement machine is working: ${safeName(label, 80)}. The work continues.`;
+}
+
 export function budgetNotice(spentUsd: number, capUsd: number): string {
   return [
     `<b>Budget reached</b>: ${usd(spentUsd)} spent of the ${usd(capUsd)} cap.`,

@@ -17,6 +17,7 @@ import {
   failureBurstNotice,
   firstFailureNotice,
   progressNotice,
+  replacementReadyNotice,
   startedNotice,
   stoppedNotice,
   workerLostNotice,
@@ -43,6 +44,8 @@ type Event<K extends keyof EngineEventMap> = EngineEventMap[K] & { type: K; at: 
 export class Notifier {
   private readonly windows = new Map<string, FailureWindow>();
   private readonly startedFrom = new Map<string, number>();
+  /** Sessions that lost a worker and have not yet been told about its replacement. */
+  private readonly awaitingReplacement = new Set<string>();
   private unsubscribers: (() => void)[] = [];
 
   constructor(private readonly deps: NotifierDeps) {}
@@ -55,6 +58,7 @@ export class Notifier {
       events.on('document.failed', (e) => this.onDocumentFailed(e)),
       events.on('worker.lost', (e) => this.onWorkerLost(e)),
       events.on('worker.replaced', (e) => this.onWorkerReplaced(e)),
+      events.on('worker.ready', (e) => this.onWorkerReady(e)),
       events.on('budget.reached', (e) => this.tell(budgetNotice(e.spentUsd, e.capUsd))),
       events.on('session.paused', (e) => this.onPaused(e)),
       events.on('session.completed', (e) => this.onCompleted(e)),
@@ -117,6 +121,7 @@ export class Notifier {
 
   /** Pending failures are told before the message that ends the session. */
   private closeWindow(sessionId: string): void {
+    this.awaitingReplacement.delete(sessionId);
     this.windows.get(sessionId)?.flush();
     this.windows.delete(sessionId);
   }
@@ -128,12 +133,19 @@ export class Notifier {
 
   private onWorkerLost(e: Event<'worker.lost'>): void {
     this.tell(workerLostNotice(this.workerLabel(e.sessionId, e.workerId) ?? e.workerId, e.reason));
+    this.awaitingReplacement.add(e.sessionId);
   }
 
   private onWorkerReplaced(e: Event<'worker.replaced'>): void {
-    // Without a new id the pool simply starts another worker when one is needed; the loss was already told.
+    // Without a new id the pool starts another worker when one is needed: its `worker.ready` tells then.
     if (!e.newWorkerId) return;
+    this.awaitingReplacement.delete(e.sessionId);
     this.tell(workerReplacedNotice(this.workerLabel(e.sessionId, e.oldWorkerId) ?? e.oldWorkerId, this.workerLabel(e.sessionId, e.newWorkerId)));
+  }
+
+  private onWorkerReady(e: Event<'worker.ready'>): void {
+    if (!this.awaitingReplacement.delete(e.sessionId)) return;
+    this.tell(replacementReadyNotice(e.label));
   }
 
   private onPaused(e: Event<'session.paused'>): void {

@@ -36,9 +36,12 @@ export interface BotSettings {
   apiUrl: string;
 }
 
-/** Sources the bot can name: a Drive folder when Drive is configured, else the inbox folder. */
+/**
+ * What the bot processes when nobody names a folder: the Drive folder when `DRIVE_FOLDER_ID` is set (missing
+ * credentials are then reported by the Drive source when it lists), else the inbox folder.
+ */
 export function defaultSourceFor(env: Env): SourceSpec {
-  if (env.DRIVE_FOLDER_ID && env.GOOGLE_APPLICATION_CREDENTIALS) return { kind: 'gdrive', folderId: env.DRIVE_FOLDER_ID };
+  if (env.DRIVE_FOLDER_ID) return { kind: 'gdrive', folderId: env.DRIVE_FOLDER_ID };
   return { kind: 'local', path: resolve(env.INBOX_DIR) };
 }
 

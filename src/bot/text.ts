@@ -68,8 +68,10 @@ export function duration(seconds: number | null | undefined): string {
 
 /** An estimated duration, "about 2h 05m"; seconds are noise, so short ones read "under a minute". */
 export function roughDuration(seconds: number | null | undefined): string {
-  if (seconds != null && Number.isFinite(seconds) && seconds < 60) return 'under a minute';
-  return `about ${formatDuration(seconds)}`;
+  if (seconds == null || !Number.isFinite(seconds)) return 'an unknown time';
+  if (seconds < 60) return 'under a minute';
+  if (seconds < 3_600) return `about ${Math.round(seconds / 60)} min`;
+  return `about ${formatDuration(Math.round(seconds / 60) * 60)}`;
 }
 
 /** A clock time in the configured zone: "02:00" (with the date when not today). */

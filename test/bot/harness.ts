@@ -34,10 +34,22 @@ export const STRANGER = 999;
 /** Real time plus an offset the test adds to; bot timers fire only when the test advances. */
 export class TestClock implements Clock, BotTimers {
   offset = 0;
+  private frozenAt: number | null = null;
   private timers: { at: number; callback: () => void }[] = [];
 
   now(): number {
-    return Date.now() + this.offset;
+    return this.frozenAt ?? Date.now() + this.offset;
+  }
+
+  /** Stops time (for comparing two renderings that show times); {@link thaw} continues from there. */
+  freeze(): void {
+    this.frozenAt = this.now();
+  }
+
+  thaw(): void {
+    if (this.frozenAt === null) return;
+    this.offset = this.frozenAt - Date.now();
+    this.frozenAt = null;
   }
 
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -55,6 +67,7 @@ export class TestClock implements Clock, BotTimers {
   /** Moves time forward and fires every bot timer now due, in order. */
   advance(ms: number): void {
     this.offset += ms;
+    if (this.frozenAt !== null) this.frozenAt += ms;
     for (;;) {
       const due = this.timers.filter((t) => t.at <= this.now()).sort((a, b) => a.at - b.at)[0];
       if (!due) return;
@@ -94,7 +107,7 @@ export function writeJunk(folder: string, name: string): void {
 export interface HarnessOptions {
   env?: Record<string, string>;
   settings?: Partial<BotSettings>;
-  compute?: (env: Env, logger: Logger) => ComputeProvider;
+  compute?: (env: Env, logger: Logger, clock: TestClock) => ComputeProvider;
   dir?: string;
 }
 
@@ -147,7 +160,7 @@ export class BotHarness {
         ...this.options.env,
       },
     });
-    const compute = this.options.compute?.(this.env, this.logger);
+    const compute = this.options.compute?.(this.env, this.logger, this.clock);
     this.app = createApp(this.env, this.logger, { clock: this.clock, ...(compute ? { compute } : {}) });
     this.app.engine.events.onAny((e) => this.events.push(e));
     // Edits of the live message wait for the test to advance time, so what is edited when is exact.

@@ -1,7 +1,8 @@
 /**
  * A small renting provider for the bot's tests: it needs a confirmation, offers machines at prices the test sets,
  * has a balance, and "rents" by opening the REAL local pool (worker processes on this machine). Spend follows the
- * confirmed price and uptime, as a rented machine bills. The real Vast.ai provider is tested elsewhere.
+ * confirmed price and uptime (on the test's clock), as a rented machine bills. The real Vast.ai provider is tested
+ * elsewhere.
  */
 import { createLocalCompute } from '../../src/core/compute/local.js';
 import type { ComputeOffer, ComputeProvider, ComputeSessionContext, OfferCriteria, WorkerPool } from '../../src/core/engine/ports.js';
@@ -37,7 +38,7 @@ export interface RentalTestCompute extends ComputeProvider {
   opened: ComputeSessionContext[];
 }
 
-export function createRentalCompute(env: Env, logger: Logger): RentalTestCompute {
+export function createRentalCompute(env: Env, logger: Logger, now: () => number = Date.now): RentalTestCompute {
   const local = createLocalCompute({ workers: 1, workerEnv: workerEnv(env), logger });
   const provider: RentalTestCompute = {
     kind: 'rental-test',
@@ -50,7 +51,7 @@ export function createRentalCompute(env: Env, logger: Logger): RentalTestCompute
       if (!context.confirmation) throw new AppError('confirmation_required', 'renting needs a confirmation');
       provider.opened.push(context);
       const price = Math.max(...context.confirmation.offers.map((o) => o.pricePerHour));
-      return billed(await local.open(context), price);
+      return billed(await local.open(context), price, now);
     },
     findOffers(criteria: OfferCriteria) {
       const within = provider.offers.filter((o) => criteria.maxPricePerHour == null || o.pricePerHour <= criteria.maxPricePerHour);
@@ -61,8 +62,8 @@ export function createRentalCompute(env: Env, logger: Logger): RentalTestCompute
   return provider;
 }
 
-function billed(pool: WorkerPool, pricePerHour: number): WorkerPool {
-  const openedAt = Date.now();
+function billed(pool: WorkerPool, pricePerHour: number, now: () => number): WorkerPool {
+  const openedAt = now();
   return {
     get maxWorkers() {
       return pool.maxWorkers;
@@ -70,7 +71,7 @@ function billed(pool: WorkerPool, pricePerHour: number): WorkerPool {
     acquire: (signal) => pool.acquire(signal),
     release: (worker, idle) => pool.release(worker, idle),
     lost: (worker, reason) => pool.lost(worker, reason),
-    spentUsd: () => (pricePerHour * (Date.now() - openedAt)) / 3_600_000,
+    spentUsd: () => (pricePerHour * (now() - openedAt)) / 3_600_000,
     canDispatch: () => pool.canDispatch(),
     close: () => pool.close(),
   };

@@ -20,8 +20,8 @@ async function rentalHarness(documents = 4, env: Record<string, string> = {}): P
   let compute: RentalTestCompute | undefined;
   const harness = await createHarness({
     env,
-    compute: (e, logger) => {
-      const fresh = createRentalCompute(e, logger);
+    compute: (e, logger, clock) => {
+      const fresh = createRentalCompute(e, logger, () => clock.now());
       if (compute) fresh.offers = compute.offers;
       compute = fresh;
       return fresh;
