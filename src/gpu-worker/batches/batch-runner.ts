@@ -20,7 +20,8 @@ export interface BatchRunnerOptions {
 
 export type Submission =
   | { outcome: 'created' | 'existing'; state: BatchState }
-  | { outcome: 'conflict'; message: string };
+  | { outcome: 'conflict'; message: string }
+  | { outcome: 'closed' };
 
 export type Lookup = { found: true; state: BatchState } | { found: false; expired: boolean };
 
@@ -96,7 +97,7 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
   }
 
   function submit(request: BatchRequest): Submission {
-    if (shutdown.signal.aborted) throw new DocumentError('worker_crashed', 'the worker is shutting down');
+    if (shutdown.signal.aborted) return { outcome: 'closed' };
     const admission = store.admit(request);
     if (admission.outcome === 'conflict') return admission;
     if (admission.outcome === 'created') {

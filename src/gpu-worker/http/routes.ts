@@ -48,10 +48,11 @@ async function postBatch(req: IncomingMessage, res: ServerResponse, deps: RouteD
   if (problems.length > 0) throw invalid(problems);
   const submission = deps.runner.submit(parsed.data);
   if (submission.outcome === 'conflict') throw new HttpError(409, 'batch_conflict', submission.message);
+  if (submission.outcome === 'closed') throw new HttpError(503, 'shutting_down', 'the worker is shutting down');
   sendJson(res, 202, submission.state);
 }
 
-async function getBatch(url: URL, batchId: string, req: IncomingMessage, res: ServerResponse, deps: RouteDeps): Promise<void> {
+async function getBatch(url: URL, batchId: string, res: ServerResponse, deps: RouteDeps): Promise<void> {
   const query = pollQuerySchema.safeParse(Object.fromEntries(url.searchParams));
   if (!query.success) throw invalid(query.error.issues);
   const { after, waitMs } = query.data;
@@ -93,7 +94,7 @@ async function routeV1(url: URL, req: IncomingMessage, res: ServerResponse, deps
   const match = BATCH_PATH.exec(url.pathname);
   if (!match) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
   const batchId = decodeBatchId(match[1] as string);
-  if (method === 'GET') return getBatch(url, batchId, req, res, deps);
+  if (method === 'GET') return getBatch(url, batchId, res, deps);
   if (method === 'DELETE') return deleteBatch(batchId, res, deps);
   throw new HttpError(405, 'method_not_allowed', 'use GET or DELETE');
 }

@@ -22,6 +22,8 @@ export interface IsolatePool {
 }
 
 const DEFAULT_RECYCLE_AFTER = 200;
+/** Closing a document takes milliseconds; an isolate that needs longer is stuck and gets replaced. */
+const CLOSE_TIMEOUT_MS = 10_000;
 
 export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
   const recycleAfter = options.recycleAfter ?? DEFAULT_RECYCLE_AFTER;
@@ -34,7 +36,7 @@ export function createIsolatePool(options: IsolatePoolOptions): IsolatePool {
     isolate.documents += 1;
     if (isolate.alive && isolate.documents < recycleAfter) {
       try {
-        await isolate.call('close-document', {});
+        await isolate.call('close-document', {}, { signal: AbortSignal.timeout(CLOSE_TIMEOUT_MS) });
         pool.release(isolate);
         return;
       } catch {
