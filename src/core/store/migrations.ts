@@ -215,6 +215,28 @@ CREATE INDEX documents_unsynced_analysis ON documents (session_id) WHERE analysi
 `;
 
 /**
+ * Rented compute (src/core/compute/vast): measured throughput per GPU model and OCR engine, summed over finished
+ * batches, so estimates and offer ranking use what this installation has seen rather than priors. Instance
+ * bookkeeping (price, cost, instance id) lives in `workers`.
+ */
+const V4_COMPUTE_CALIBRATION = `
+CREATE TABLE compute_calibration (
+  compute_kind  TEXT NOT NULL,
+  gpu_name      TEXT NOT NULL,
+  ocr_engine    TEXT NOT NULL,
+  batches       INTEGER NOT NULL DEFAULT 0,
+  documents     INTEGER NOT NULL DEFAULT 0,
+  pages         INTEGER NOT NULL DEFAULT 0,
+  ocr_pages     INTEGER NOT NULL DEFAULT 0,
+  bytes         INTEGER NOT NULL DEFAULT 0,
+  busy_ms       INTEGER NOT NULL DEFAULT 0,
+  updated_at    INTEGER NOT NULL,
+  PRIMARY KEY (compute_kind, gpu_name, ocr_engine)
+);
+CREATE INDEX workers_by_instance ON workers (instance_id) WHERE instance_id IS NOT NULL;
+`;
+
+/**
  * Every migration, in the order they run. Append only; ids are unique and never reused. Each area that needs
  * tables adds its own entry here (e.g. `0002_bot_state`), so one list shows the whole schema's history.
  */
@@ -222,6 +244,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { id: '0001_initial', sql: V1_INITIAL },
   { id: '0002_bot_state', sql: V2_BOT_STATE },
   { id: '0003_analysis_stage', sql: V3_ANALYSIS_STAGE },
+  { id: '0004_vast_calibration', sql: V4_COMPUTE_CALIBRATION },
 ];
 
 const BOOKKEEPING = `CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`;

@@ -1,0 +1,57 @@
+/**
+ * The environment a rented instance starts with. A rented host is a stranger's machine: it gets its own worker
+ * token, worker settings and the port mapping — never an account-wide secret (the ASEAGI original shipped the
+ * Supabase and Claude keys there). The check is structural (an allow-list of names) and by value (nothing equal
+ * to, or containing, a secret this process knows).
+ */
+import { AppError } from '../../errors.js';
+import { maskSecrets } from '../../../logger.js';
+
+/** Names a worker may receive: its own settings. Anything else is refused, whatever its value. */
+const ALLOWED = /^(WORKER_(TOKEN|ID|HOST|PORT|CONCURRENCY|DOC_TIMEOUT_MS|DOC_HEAP_MB|MAX_BODY_BYTES|ORPHAN_TIMEOUT)|OCR_[A-Z_]+|LOG_LEVEL)$/;
+/** Vast's docker-flag form of a port mapping: `"-p 8080:8080": "1"`. */
+const PORT_MAPPING = /^-p \d{1,5}:\d{1,5}(\/tcp)?$/;
+/** Env keys that name a secret whatever the allow-list says: a worker setting must never be one of them. */
+const SECRET_NAME = /(API_KEY|SECRET|PASSWORD|SERVICE_ROLE|ANTHROPIC|SUPABASE|CLAUDE|VAST_AI|TELEGRAM)/;
+
+export interface InstanceEnvInput {
+  workerId: string;
+  token: string;
+  port: number;
+  /** Worker settings from configuration (OCR_ENGINE, OCR_LANGS, LOG_LEVEL…). */
+  settings: Record<string, string>;
+}
+
+export function portMappingKey(port: number): string {
+  return `-p ${port}:${port}`;
+}
+
+export function buildInstanceEnv(input: InstanceEnvInput, secrets: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {
+    ...input.settings,
+    WORKER_ID: input.workerId,
+    WORKER_TOKEN: input.token,
+    WORKER_HOST: '0.0.0.0',
+    WORKER_PORT: String(input.port),
+    [portMappingKey(input.port)]: '1',
+  };
+  assertSafeInstanceEnv(env, secrets, input.token);
+  return env;
+}
+
+/**
+ * Refuses an env that names anything but worker settings, or that carries a known secret's value. `ownToken`
+ * is the one secret that must be there. Vast caps each value at 256 characters.
+ */
+export function assertSafeInstanceEnv(env: Record<string, string>, secrets: readonly string[], ownToken: string): void {
+  for (const [name, value] of Object.entries(env)) {
+    if (PORT_MAPPING.test(name)) continue;
+    if (!ALLOWED.test(name) || SECRET_NAME.test(name)) {
+      throw new AppError('vast_env_refused', `Refusing to send "${name}" to a rented machine: only worker settings may go there.`);
+    }
+    if (value.length > 256) throw new AppError('vast_env_refused', `The worker setting ${name} is longer than Vast allows (256 characters).`);
+    if (value === ownToken) continue;
+    const leaks = secrets.some((secret) => secret.length >= 8 && value.includes(secret)) || maskSecrets(value) !== value;
+    if (leaks) throw new AppError('vast_env_refused', `Refusing to send ${name} to a rented machine: its value is a secret of this installation.`);
+  }
+}
