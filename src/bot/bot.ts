@@ -29,16 +29,21 @@ import { replyHtml } from './messenger.js';
 import { Messenger } from './messenger.js';
 import { NightlyResume } from './nightly-resume.js';
 import type { CronLike } from './nightly-resume.js';
+import { shutdownNotice } from './notice-text.js';
 import { Notifier } from './notifier.js';
 import type { BotContext, BotServices } from './services.js';
 import type { BotSettings } from './settings.js';
 import { createStartBatch, START_BATCH } from './start-batch.js';
 import { StatusBoard } from './status-board.js';
+import { clockTime } from './text.js';
 import { systemTimers } from './timers.js';
 import type { BotTimers } from './timers.js';
 
 /** Bump when a conversation's steps change shape: stored conversations of an older shape are dropped. */
 const CONVERSATION_VERSION = 1;
+
+/** How long a shutdown waits for messages still being sent. */
+const SHUTDOWN_SEND_MS = 5_000;
 
 /** Waits Telegram asks for (429) are honoured up to this long; longer ones fail and are logged. */
 const DEFAULT_RETRY: AutoRetryOptions = { maxRetryAttempts: 5, maxDelaySeconds: 120, rethrowInternalServerErrors: false, rethrowHttpErrors: false };
@@ -116,20 +121,31 @@ export function createTelegramBot(deps: TelegramBotDeps): TelegramBot {
     },
     start() {
       if (started) return;
+      // The schedule is checked first: a bad RESUME_CRON stops start-up before anything subscribes.
+      nightly.start();
       started = true;
       board.start();
       notifier.start();
-      nightly.start();
     },
     async stop() {
       if (stopped) return;
       stopped = true;
+      // The engine pauses what runs after the bot has gone: say it now, while the bot can still speak.
+      if (started) tellShutdown(services);
       board.stop();
       notifier.stop();
       await nightly.stop();
-      await messenger.idle();
+      await messenger.idle(SHUTDOWN_SEND_MS);
     },
   };
+}
+
+function tellShutdown(services: BotServices): void {
+  const running = services.engine.runningSessionId();
+  const view = running ? services.engine.view(running) : null;
+  if (!view) return;
+  const at = services.nightlyAt();
+  services.notifier.tell(shutdownNotice(view, at == null ? null : clockTime(at, services.settings.timeZone, services.timers.now())));
 }
 
 function installMiddleware(bot: Bot<BotContext>, services: BotServices, retry: AutoRetryOptions): void {

@@ -7,6 +7,7 @@ import type { InlineKeyboard } from 'grammy';
 import type { Message } from 'grammy/types';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../logger.js';
+import { maskSecrets } from '../logger.js';
 import { pageLines } from './text.js';
 
 export interface SendOptions {
@@ -14,9 +15,12 @@ export interface SendOptions {
   keyboard?: InlineKeyboard | undefined;
 }
 
-/** Splits HTML on its lines into messages Telegram accepts. */
+/**
+ * Splits HTML on its lines into messages Telegram accepts. Registered secrets are masked here, the last point
+ * before text leaves the process (an error message from an integration may quote one).
+ */
 export function pagesOf(html: string | readonly string[]): string[] {
-  return pageLines(typeof html === 'string' ? html.split('\n') : html);
+  return pageLines(typeof html === 'string' ? html.split('\n') : html).map(maskSecrets);
 }
 
 /** Replies in the update's chat; returns the last message sent (the one carrying the keyboard). */
@@ -53,9 +57,18 @@ export class Messenger {
     return Promise.all(chatIds.map((chatId) => this.send(chatId, html))).then(() => undefined);
   }
 
-  /** Resolves once everything queued so far has been sent (or has failed). */
-  async idle(): Promise<void> {
-    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
+  /**
+   * Resolves once everything queued so far has been sent (or has failed), or after `timeoutMs`: while Telegram is
+   * unreachable sends keep retrying, and a shutdown must not wait for them.
+   */
+  async idle(timeoutMs = Infinity): Promise<void> {
+    const drained = (async () => {
+      while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
+    })();
+    if (!Number.isFinite(timeoutMs)) return drained;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)));
+    await Promise.race([drained, timeout]).finally(() => clearTimeout(timer));
   }
 
   private async sendNow(chatId: number, html: string | readonly string[], options: SendOptions): Promise<Message.TextMessage | null> {

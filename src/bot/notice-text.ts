@@ -129,6 +129,11 @@ export function stoppedNotice(view: SessionView): string {
   return `<b>Stopped</b> for good: ${safeName(view.source, 120)}. ${count(view.done)} documents done and kept; ${count(view.remaining)} were not processed. ${spendLine(view)}.`;
 }
 
+export function shutdownNotice(view: SessionView, nightly: string | null): string {
+  const next = nightly ? `It resumes by itself at ${nightly}, or with /resume once the service is back.` : 'Use /resume once the service is back.';
+  return `The service is shutting down: ${safeName(view.source, 120)} pauses now, with ${count(view.done)} documents done and kept. ${next}`;
+}
+
 export function failedNotice(view: SessionView): string {
   return [
     `<b>The session could not continue</b>: ${safeName(view.message ?? 'unknown reason', 300)}`,

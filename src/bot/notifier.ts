@@ -25,7 +25,7 @@ import {
 } from './notice-text.js';
 import type { BotSettings } from './settings.js';
 import { nextStep } from './status-text.js';
-import { safeName } from './text.js';
+import { count, safeName } from './text.js';
 import type { BotTimers } from './timers.js';
 
 export interface NotifierDeps {
@@ -79,9 +79,13 @@ export class Notifier {
     void this.deps.messenger.broadcast(this.deps.settings.notifyChatIds.filter((id) => id !== except), html);
   }
 
-  /** The chat that starts a session says so itself; the start notice then goes to the other chats only. */
+  /**
+   * The chat that starts a session says so itself; the start notice then goes to the other chats only.
+   * `undefined` forgets it (the start was refused).
+   */
   startingFrom(sessionId: string, chatId: number | undefined): void {
-    if (chatId !== undefined) this.startedFrom.set(sessionId, chatId);
+    if (chatId === undefined) this.startedFrom.delete(sessionId);
+    else this.startedFrom.set(sessionId, chatId);
   }
 
   private view(sessionId: string): ReturnType<Engine['view']> {
@@ -156,7 +160,7 @@ export class Notifier {
     if (!view) return;
     const { timeZone } = this.deps.settings;
     const next = nextStep(view, { timeZone, now: this.deps.timers.now(), nightlyAt: this.deps.nightlyAt() });
-    this.tell(`<b>Paused</b>: ${safeName(view.source, 120)}. ${view.done} documents done so far.\n${next ?? ''}`.trim());
+    this.tell(`<b>Paused</b>: ${safeName(view.source, 120)}. ${count(view.done)} documents done so far.\n${next ?? ''}`.trim());
   }
 
   private onCompleted(e: Event<'session.completed'>): void {

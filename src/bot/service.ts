@@ -30,10 +30,10 @@ export async function startTelegramPart(app: App, overrides: TelegramPartOverrid
     return null;
   }
   const telegram = createTelegramBot({ engine: app.engine, db: app.store.db, compute: app.compute, analyzer: app.analyzer, logger: app.logger, settings, ...overrides });
-  await telegram.bot.init();
-  await telegram.registerCommands();
-  telegram.start();
   try {
+    telegram.start();
+    await telegram.bot.init();
+    await telegram.registerCommands();
     const receiver = settings.webhookUrl ? await startWebhook(telegram, settings.webhookUrl, settings.webhookHost, settings.webhookPort) : await startPolling(telegram);
     app.logger.info({ bot: telegram.bot.botInfo.username, mode: settings.webhookUrl ? 'webhook' : 'polling', allowedUsers: settings.allowedUserIds.length }, 'Telegram bot is running');
     return { name: 'telegram', stop: stopOnce(async () => {

@@ -18,6 +18,7 @@ export async function startSession(services: Pick<BotServices, 'engine' | 'logge
     done.catch((error: unknown) => logger.error({ err: coerceError(error), sessionId }, 'a session run ended with an error'));
     return { ok: true };
   }
+  notifier.startingFrom(sessionId, undefined);
   try {
     await done;
     return { ok: true };

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { getSession } from '../../src/core/store/sessions.js';
 import { COMMANDS } from '../../src/bot/commands/help.js';
+import { FAKE_TOKEN } from '../fakes/telegram-bot-api.js';
 import { ALICE, createHarness, destroyHarness, writeJunk, writePdfs } from './harness.js';
 import type { BotHarness } from './harness.js';
 import { createRentalCompute } from './rental-compute.js';
@@ -130,5 +131,21 @@ describe('commands', () => {
     expect(offers.text).toContain('RTX 4090 · 24 GB · Test A — $0.40/h ($0.22), 99% reliable');
     expect(offers.text).toContain('RTX 3090 · 24 GB · Test B — $0.25/h ($0.28)');
     expect(offers.text.indexOf('Test A')).toBeLessThan(offers.text.indexOf('Test B'));
+
+    await writePdfs(h.inbox, 2);
+    await h.send('/estimate');
+    const estimate = await h.message(/to process ·/);
+    expect(estimate.text).toContain('On one rented machine:');
+    expect(estimate.text).toContain('• RTX 4090 · 24 GB · Test A at $0.40/h: about $0.00, under a minute');
+    expect(estimate.text).toContain('Nothing has started and nothing is rented.');
+    await h.tap(estimate, 'Start this batch');
+    await h.message(/Machines available now/);
+  });
+
+  it('never sends a registered secret', async () => {
+    h = await createHarness();
+    h.telegram.notifier.tell(`an integration said: bad token ${FAKE_TOKEN}`);
+    await h.settle();
+    expect(h.texts(ALICE).at(-1)).toBe('an integration said: bad token [REDACTED]');
   });
 });

@@ -84,6 +84,23 @@ describe('notifications', () => {
     expect(h.texts(ALICE).at(-1)).toContain('3 documents: 3 done');
   });
 
+  it('tells the team when the service shuts down mid-run; the session waits, paused, for the night or /resume', async () => {
+    const gate = new Gate();
+    h = await createHarness({ env: { BATCH_SIZE: '1' }, compute: (env, logger) => createGatedCompute(env, logger, gate) });
+    await writePdfs(h.inbox, 2);
+    gate.close();
+    const started = h.nextEvent('session.started');
+    await h.send(`/start_batch ${h.inbox}`);
+    const { sessionId } = await started;
+    await h.fake.waitFor(() => gate.waiting === 1, 30_000, 'the first batch at the gate');
+    await h.close();
+    expect(h.texts(BOB).at(-1)).toMatch(/^The service is shutting down: folder .* pauses now, with 0 documents done and kept\. It resumes by itself at (\S+ )?02:00, or with \/resume once the service is back\.$/);
+    h.open();
+    expect(h.app.engine.view(sessionId)).toMatchObject({ status: 'paused', pause_reason: 'shutdown' });
+    await h.send('/resume');
+    expect((await h.message(/Batches you can continue/)).text).toContain('the service was shut down');
+  });
+
   it('tells when the budget cap is reached; the session then waits for a higher cap', async () => {
     h = await createHarness({ env: { BATCH_SIZE: '1' }, compute: (env, logger, clock) => createRentalCompute(env, logger, () => clock.now()) });
     await writePdfs(h.inbox, 4);

@@ -69,6 +69,10 @@ describe('/start_batch with a renting provider', () => {
     const second = await h.fake.waitFor(() => h!.fake.lastMessage(ALICE, /Please confirm/)?.messageId !== first.messageId && h!.fake.lastMessage(ALICE, /Please confirm/));
     expect(second.text).toContain('Budget cap: <b>$7.50</b>');
 
+    // Other commands still work while the question is open, and leave it open.
+    await h.send('/status');
+    expect((await h.message(/^<b>Waiting for a cost confirmation<\/b>/)).text).toContain('Nothing is rented until someone confirms the price.');
+
     // The older screen's Confirm would confirm another cap: it is refused, and nothing starts.
     await h.tap(first, 'Confirm');
     expect(h.fake.callsTo('answerCallbackQuery').at(-1)!.payload.text).toMatch(/replaced by the newer one/);

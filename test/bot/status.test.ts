@@ -42,6 +42,8 @@ describe('/status', () => {
     const gate = new Gate();
     const held = await heldSession(gate);
     h = held.h;
+    await h.send('/start_batch');
+    await h.message(/Another batch is running \(batch_session_\w+\); one runs at a time\./);
     await h.send('/status');
     const live = await h.message(/^<b>Running<\/b>/);
     expect(live.text).toContain('0 done · 0 failed · 4 left (of 4)');
