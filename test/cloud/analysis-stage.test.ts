@@ -208,4 +208,18 @@ describe('analysis stage', () => {
     const remote = await supabase.rows<{ n: number }>(`SELECT COUNT(*)::int AS n FROM document_journal WHERE analysis_status = 'completed'`);
     expect(remote[0]!.n).toBe(DOCS);
   });
+
+  it('after a crash, analyses that were running are queued again and finish on resume', async () => {
+    const { fixture: f, plan } = setUp();
+    const id = await plan();
+    await f.engine.run(id);
+    // As if the process died while every analysis was in flight.
+    f.store.db.prepare(`UPDATE documents SET analysis_status = 'running' WHERE session_id = ?`).run(id);
+    f.store.db.prepare(`UPDATE sessions SET status = 'running' WHERE id = ?`).run(id);
+    f.engine.recover();
+    expect(analysisCounts(f.store.db, id)).toMatchObject({ pending: DOCS, done: 0 });
+    expect(getSession(f.store.db, id)).toMatchObject({ status: 'paused', pause_reason: 'interrupted' });
+    expect((await f.engine.run(id)).status).toBe('completed');
+    expect(analysisCounts(f.store.db, id)).toMatchObject({ pending: 0, done: DOCS });
+  });
 });
