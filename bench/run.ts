@@ -2,12 +2,14 @@
  * `npm run bench`: every benchmark, one table, each figure beside its same-run baseline.
  * `npm run bench -- engine` runs one. Results: bench/results/<name>.json.
  */
+import { runDriveListingBench } from './drive-listing.js';
 import { runEngineBench } from './engine.js';
 import type { Figure } from './report.js';
 import { printTable, writeResults } from './report.js';
 
 const BENCHES: Record<string, () => Promise<Figure[]>> = {
   engine: runEngineBench,
+  'drive-listing': runDriveListingBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
