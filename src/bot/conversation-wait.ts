@@ -5,7 +5,8 @@
  */
 import type { BotConversation } from './services.js';
 
-export type Answer = { kind: 'button'; value: string } | { kind: 'text'; value: string } | { kind: 'cancel' };
+/** `userId`: who pressed or typed — in a group, not necessarily whoever opened the question. */
+export type Answer = { kind: 'button'; value: string; userId: number } | { kind: 'text'; value: string; userId: number } | { kind: 'cancel' };
 
 export interface WaitOptions {
   /** Button answers accepted now (an older screen's buttons are told they were replaced). */
@@ -27,7 +28,7 @@ export async function waitAnswer(conversation: BotConversation, nonce: string, o
       const value = data.slice(prefix.length);
       if (options.accept.includes(value)) {
         await ctx.answerCallbackQuery();
-        return { kind: 'button', value };
+        return { kind: 'button', value, userId: ctx.callbackQuery!.from.id };
       }
       await ctx.answerCallbackQuery({ text: 'That question was replaced by the newer one below.' });
       continue;
@@ -35,7 +36,7 @@ export async function waitAnswer(conversation: BotConversation, nonce: string, o
     const text = ctx.message?.text;
     if (text !== undefined && CANCEL.test(text)) return { kind: 'cancel' };
     if (text !== undefined && !text.startsWith('/')) {
-      if (options.text) return { kind: 'text', value: text };
+      if (options.text) return { kind: 'text', value: text, userId: ctx.from?.id ?? 0 };
       await ctx.reply(options.hint ?? 'Please use the buttons above, or send /cancel.');
       continue;
     }

@@ -69,7 +69,8 @@ export async function rentFlow(conversation: BotConversation, ctx: Context, serv
       await replyHtml(ctx, expiredHtml(sheet, services.settings.quoteTtlMs, services.settings.timeZone, now));
       await conversation.rewind(beforeQuote);
     }
-    const by = requester(ctx);
+    // Whoever pressed Confirm is who agreed to pay.
+    const by = answer.kind === 'button' ? `telegram:${answer.userId}` : requester(ctx);
     const chatId = ctx.chat?.id;
     const outcome = await conversation.external(() => confirmAndStart(services, input.sessionId, { quote, budget, by, chatId }));
     await replyHtml(ctx, outcomeHtml(outcome, quote, budget));

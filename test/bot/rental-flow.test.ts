@@ -95,23 +95,28 @@ describe('/start_batch with a renting provider', () => {
     expect(h.texts(ALICE).some((t) => t.startsWith('<b>Started</b>'))).toBe(false);
   });
 
-  it('keeps a pending confirmation across a restart of the service', async () => {
+  it('keeps a pending confirmation across a restart of the service (in a group: whoever confirms is recorded)', async () => {
     const setup = await rentalHarness(3);
     h = setup.h;
-    await h.tap(await toOffers(h), /^RTX 3090/);
-    const pending = await h.message(/Please confirm/);
+    const group = -100_777;
+    await h.send('/start_batch', ALICE, group);
+    await h.tap(await h.message(/Which documents\?/, group), 'Use the default');
+    await h.tap(await h.message(/Machines available now/, group), /^RTX 3090/);
+    const pending = await h.message(/Please confirm/, group);
     expect(pending.text).toContain('Price: $0.25 per hour');
     const sessionId = h.events.find((e) => e.type === 'session.planned')!.sessionId;
 
     await h.restart();
     expect(getSession(h.db, sessionId)!.status).toBe('awaiting_confirmation');
-    expect(h.db.prepare('SELECT COUNT(*) AS n FROM bot_conversations').get()).toEqual({ n: 1 });
+    const waiting = h.db.prepare('SELECT key, state_json FROM bot_conversations').all() as { key: string; state_json: string }[];
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]!.state_json).toContain('start_batch":[{');
 
     const ended = h.nextEvent('session.completed', 'session.paused', 'session.failed');
-    await h.tap(pending, 'Confirm');
-    await h.message(/^Confirmed: RTX 3090/);
+    await h.tap(pending, 'Confirm', BOB);
+    await h.message(/^Confirmed: RTX 3090/, group);
     expect((await ended).type).toBe('session.completed');
-    expect(confirmationOf(h, sessionId)).toMatchObject({ offers: [{ id: 'off-b', pricePerHour: 0.25 }] });
+    expect(confirmationOf(h, sessionId)).toMatchObject({ by: `telegram:${BOB}`, offers: [{ id: 'off-b', pricePerHour: 0.25 }] });
     expect(setup.compute().opened).toHaveLength(1);
     // The conversation is over: nothing of it is left waiting.
     await h.settle();
