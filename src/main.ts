@@ -11,6 +11,8 @@ import { createKvBatchLedger } from './core/analysis/claude/kv-ledger.js';
 import { createNoAnalyzer } from './core/analysis/none.js';
 import { systemClock } from './core/clock.js';
 import { createLocalCompute } from './core/compute/local.js';
+import { createVastCompute, isVastCompute } from './core/compute/vast/vast-provider.js';
+import { vastSettingsFromEnv } from './core/compute/vast/vast-settings.js';
 import { DOCUMENT_RETRY_POLICY } from './core/engine/backoff.js';
 import { Engine } from './core/engine/engine.js';
 import type { Analyzer, Clock, ComputeProvider, DocumentSource, ResultSink } from './core/engine/ports.js';
@@ -113,6 +115,27 @@ function sourceResolver(env: Env, logger: Logger, driveAuth: () => OAuth2Client)
   };
 }
 
+/** Vast.ai when its key is set (renting needs a confirmation per session), else worker processes on this machine. */
+function computeFor(env: Env, store: OpenedDatabase, logger: Logger, clock: Clock): ComputeProvider {
+  if (!env.VAST_AI_API_KEY) return createLocalCompute({ workers: env.LOCAL_WORKERS, workerEnv: workerEnv(env), logger });
+  return createVastCompute({
+    settings: vastSettingsFromEnv(env, env.VAST_AI_API_KEY),
+    db: store.db,
+    clock,
+    logger,
+    workerEnv: workerEnv(env),
+    secrets: secretValues(env),
+  });
+}
+
+/** Every configured secret's value, for checks that nothing of them leaves this process. */
+export function secretValues(env: Env): string[] {
+  return SECRET_VARIABLES.flatMap((name) => {
+    const value = env[name];
+    return Array.isArray(value) ? value : value ? [value] : [];
+  });
+}
+
 /** SQLite always (search and export read it); Supabase as well when configured, written first. */
 function sinkFor(env: Env, store: OpenedDatabase, logger: Logger, analysisEnabled: boolean): ResultSink {
   const local = createSqliteSink(store.db);
@@ -153,8 +176,8 @@ export function syncDriveChangesFor(app: App, spec: DriveSourceSpec = { kind: 'g
 export function createApp(env: Env, logger: Logger, overrides: AppOverrides = {}): App {
   registerSecrets(env);
   const store = openDatabase(overrides.dbPath ?? env.ASEAGI_DB);
-  const compute =
-    overrides.compute ?? createLocalCompute({ workers: env.LOCAL_WORKERS, workerEnv: workerEnv(env), logger });
+  const clock = overrides.clock ?? systemClock;
+  const compute = overrides.compute ?? computeFor(env, store, logger, clock);
   let analyzer: Analyzer;
   let sink: ResultSink;
   try {
@@ -171,7 +194,7 @@ export function createApp(env: Env, logger: Logger, overrides: AppOverrides = {}
     compute,
     sink,
     analyzer,
-    clock: overrides.clock ?? systemClock,
+    clock,
     logger,
     settings: engineSettings(env),
   });
@@ -179,6 +202,9 @@ export function createApp(env: Env, logger: Logger, overrides: AppOverrides = {}
   if (recovered.sessionsInterrupted.length > 0 || recovered.documentsReleased > 0) {
     logger.info(recovered, 'recovered after an interruption');
   }
+  // After recovery no session runs: whatever a crash left rented is destroyed now, and every 10 minutes after.
+  const reaper = isVastCompute(compute) ? compute.reaper : null;
+  reaper?.start();
   let closing: Promise<void> | null = null;
   return {
     env,
@@ -189,7 +215,7 @@ export function createApp(env: Env, logger: Logger, overrides: AppOverrides = {}
     sink,
     analyzer,
     openSource,
-    close: () => (closing ??= closeAll(logger, [() => engine.close(), () => compute.close?.(), () => sink.close?.(), () => analyzer.close?.(), () => store.close()])),
+    close: () => (closing ??= closeAll(logger, [() => reaper?.stop(), () => engine.close(), () => compute.close?.(), () => sink.close?.(), () => analyzer.close?.(), () => store.close()])),
   };
 }
 

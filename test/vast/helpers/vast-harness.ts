@@ -126,7 +126,8 @@ export async function createVastHarness(options: HarnessOptions = {}): Promise<V
     log,
     async planAndConfirm(maxTotalCostUsd) {
       const id = await engine.plan({ source: { kind: 'pdfs' }, requestedBy: 'test' });
-      const offers = await compute.findOffers({ limit: 3 });
+      // As the HTTP API does: every offer shown is confirmed at its price, so replacements may use any of them.
+      const offers = await compute.findOffers({ limit: 10 });
       engine.confirm(id, { maxTotalCostUsd, offers: offers.map((o) => ({ id: o.id, pricePerHour: o.pricePerHour, label: o.label })), by: 'test' });
       return id;
     },

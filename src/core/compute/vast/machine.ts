@@ -29,6 +29,8 @@ export interface Machine {
   healthFailures: number;
   /** Cancels the timer that destroys an idle machine after the grace period. */
   idleTimer: AbortController | null;
+  /** Set once teardown began; everyone who needs the machine gone awaits the same promise. */
+  retiring: Promise<void> | null;
 }
 
 /** A function, not an inline comparison: the state changes across awaits, which narrowing would not see. */

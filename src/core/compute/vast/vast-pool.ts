@@ -153,7 +153,7 @@ export class VastPool implements WorkerPool {
     machine.idleTimer = timer;
     const signal = AbortSignal.any([timer.signal, this.signal]);
     void this.deps.clock.sleep(this.deps.settings.idleGraceMs, signal).then(() => {
-      if (timer.signal.aborted || machine.state !== 'idle') return;
+      if (signal.aborted || machine.state !== 'idle') return;
       return this.retire(machine, 'released', 'idle longer than the grace period');
     });
   }
@@ -227,7 +227,8 @@ export class VastPool implements WorkerPool {
     this.controller.abort();
     await this.supervisor.stop();
     await Promise.allSettled([...this.renting]);
-    const outcomes = await Promise.allSettled(this.liveMachines().map((m) => this.retire(m, 'released', 'session ended')));
+    // Every machine, also those already being torn down elsewhere (an idle timer, a loss): close waits for them all.
+    const outcomes = await Promise.allSettled(this.allMachines().map((m) => this.retire(m, 'released', 'session ended')));
     for (const outcome of outcomes) if (outcome.status === 'rejected') this.log.error({ err: coerceError(outcome.reason) }, 'a machine could not be released');
     await this.sweepUnresolved();
   }
@@ -250,8 +251,12 @@ export class VastPool implements WorkerPool {
   }
 
   /** Destroys a machine (retrying), stops billing it, and reports why. Idempotent per machine. */
-  async retire(machine: Machine, as: 'lost' | 'released', reason: string): Promise<void> {
-    if (machine.state === 'ended') return;
+  retire(machine: Machine, as: 'lost' | 'released', reason: string): Promise<void> {
+    machine.retiring ??= this.teardown(machine, as, reason);
+    return machine.retiring;
+  }
+
+  private async teardown(machine: Machine, as: 'lost' | 'released', reason: string): Promise<void> {
     machine.state = 'ended';
     machine.idleTimer?.abort();
     machine.http?.markLost(reason);
@@ -344,6 +349,7 @@ export class VastPool implements WorkerPool {
       worker: null,
       healthFailures: 0,
       idleTimer: null,
+      retiring: null,
     };
   }
 

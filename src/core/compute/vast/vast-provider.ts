@@ -103,6 +103,11 @@ export function createVastCompute(deps: VastComputeDeps): VastCompute {
   };
 }
 
+/** The Vast provider, as opposed to any other compute (the composition root starts its orphan reaper). */
+export function isVastCompute(compute: ComputeProvider): compute is VastCompute {
+  return compute.kind === 'vast' && 'reaper' in compute;
+}
+
 function assertMayRent(settings: VastSettings, context: ComputeSessionContext): void {
   if (!context.confirmation) {
     throw new AppError('confirmation_required', 'Renting Vast.ai machines needs a cost confirmation first.');
