@@ -120,7 +120,8 @@ export class SessionRun {
         if (!worker) {
           worker = await pool.acquire(signal);
           if (!worker) {
-            this.exhausted ??= 'no worker could be started';
+            // A pool that stops renting for money (credit, budget) says so here, so the pause names the reason.
+            if (!signal.aborted && (await this.gate())) this.exhausted ??= 'no worker could be started';
             break;
           }
         }
