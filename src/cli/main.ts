@@ -204,10 +204,11 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
     .argument('<folder>')
     .option('--cost-per-hour <usd>', 'price of one worker per hour (default 0: local)', Number)
     .option('--workers <n>', 'workers in parallel', positiveInt('--workers'))
+    .option('--sample <n>', 'first process N random documents here to learn pages, OCR share and speed, then project onto rented GPUs', positiveInt('--sample'))
     .option('--json', 'print JSON')
-    .action(act(async (folder: string, opts: { costPerHour?: number; workers?: number; json?: boolean }) => {
+    .action(act(async (folder: string, opts: { costPerHour?: number; workers?: number; sample?: number; json?: boolean }) => {
       const { env, logger, dbPath } = context(program);
-      const result = await estimateFolder(folder, { env, logger, dbPath, costPerHour: opts.costPerHour ?? 0, workers: opts.workers ?? env.LOCAL_WORKERS });
+      const result = await estimateFolder(folder, { env, logger, dbPath, costPerHour: opts.costPerHour ?? 0, workers: opts.workers ?? env.LOCAL_WORKERS, sample: opts.sample ?? 0 });
       print(opts.json ? JSON.stringify(result.estimate) : result.text);
       return EXIT.ok;
     }));
