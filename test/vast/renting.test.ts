@@ -9,6 +9,7 @@ import { fakeOffer } from '../fakes/vast-fake.js';
 import { createVastHarness, poolContext } from './helpers/vast-harness.js';
 import type { VastHarness } from './helpers/vast-harness.js';
 
+const NO_GAPS = { search: 0, create: 0, show: 0, list: 0, destroy: 0, account: 0 };
 let harness: VastHarness | null = null;
 let pool: WorkerPool | null = null;
 
@@ -51,7 +52,7 @@ describe('renting a machine', () => {
     const worker = await pool.acquire(new AbortController().signal);
     expect(worker).not.toBeNull();
     expect(harness.fake.http.requestsTo('PUT', /\/asks\//)).toHaveLength(1);
-    const lookups = harness.fake.http.requestsTo('GET', /^\/api\/v1\/instances\/$/);
+    const lookups = harness.fake.http.requestsTo('GET', /^\/api\/v1\/instances\/$/).filter((r) => r.query.includes('select_filters'));
     expect(lookups.length).toBeGreaterThanOrEqual(2);
     expect(decodeURIComponent(lookups[0]!.query)).toContain('"label":{"eq":"aseagi:sess_b:1"}');
     expect(harness.fake.live()).toHaveLength(1);
@@ -121,5 +122,29 @@ describe('renting a machine', () => {
     expect(await pool.acquire(new AbortController().signal)).toBeNull();
     expect(await pool.canDispatch()).toMatchObject({ ok: false, reason: 'credit' });
     expect(harness.fake.live()).toHaveLength(0);
+  });
+
+  it('rents three at once through create 429s (a client unaware of the gap) without a duplicate', async () => {
+    harness = await createVastHarness({ clientGaps: { ...NO_GAPS }, fake: { gaps: { create: 4_500 } } });
+    const { context } = poolContext('sess_j', { remainingBatches: () => 3 });
+    pool = await harness.compute.open(context);
+    const workers = await Promise.all([1, 2, 3].map(() => pool!.acquire(new AbortController().signal)));
+    expect(workers.every((w) => w !== null)).toBe(true);
+    expect(harness.fake.rateLimited.create).toBeGreaterThan(0);
+    const labels = harness.fake.live().map((i) => i.init.label);
+    expect(labels).toHaveLength(3);
+    expect(new Set(labels).size).toBe(3);
+    expect(harness.fake.createRequests).toHaveLength(3);
+  });
+
+  it('destroys what an earlier run of the session left before renting, and never reuses its labels', async () => {
+    harness = await createVastHarness();
+    const left = [harness.fake.plant('aseagi:sess_k:1'), harness.fake.plant('aseagi:sess_k:7')];
+    const others = [harness.fake.plant('aseagi:sess_kk:1'), harness.fake.plant('someone')];
+    const { pool } = await open(harness, 'sess_k');
+    expect(harness.fake.destroyed.map((i) => i.id).sort()).toEqual(left.sort());
+    expect(await pool.acquire(new AbortController().signal)).not.toBeNull();
+    expect(harness.fake.createRequests.map((r) => r.body.label)).toEqual(['aseagi:sess_k:8']);
+    expect(harness.fake.live().map((i) => i.id)).toEqual(expect.arrayContaining(others));
   });
 });

@@ -14,6 +14,7 @@ import { createVastCompute } from '../../../src/core/compute/vast/vast-provider.
 import type { VastCompute } from '../../../src/core/compute/vast/vast-provider.js';
 import type { VastSettings } from '../../../src/core/compute/vast/vast-settings.js';
 import { VAST_GAPS_MS } from '../../../src/core/compute/vast/rate-gate.js';
+import type { VastEndpoint } from '../../../src/core/compute/vast/rate-gate.js';
 import { Engine } from '../../../src/core/engine/engine.js';
 import type { EngineEvent } from '../../../src/core/engine/events.js';
 import type { ComputeReport, ComputeSessionContext, Confirmation, DocumentSource, SourceDocument } from '../../../src/core/engine/ports.js';
@@ -70,6 +71,8 @@ export interface HarnessOptions {
   fake?: Partial<VastFakeOptions>;
   /** Settings rented workers get (default: no OCR, one thread each: this machine has two cores). */
   workerEnv?: Record<string, string>;
+  /** The gaps the client keeps (default Vast's documented ones, as the fake enforces). */
+  clientGaps?: Record<VastEndpoint, number>;
 }
 
 export interface VastHarness {
@@ -100,6 +103,7 @@ export async function createVastHarness(options: HarnessOptions = {}): Promise<V
     logger: log.logger,
     workerEnv: options.workerEnv ?? { OCR_ENGINE: 'none', OCR_LANGS: 'eng', LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '1', OCR_POOL_SIZE: '1' },
     secrets: [VAST_KEY, SUPABASE_KEY, CLAUDE_KEY],
+    ...(options.clientGaps ? { client: { gaps: options.clientGaps } } : {}),
   });
   const source = await createPdfSource(join(dir, 'docs'), options.documents ?? 12);
   const engine = new Engine({

@@ -34,7 +34,7 @@ export interface VastPoolDeps {
   workerEnv: Record<string, string>;
   workerFetch?: typeof fetch | undefined;
   /** Ranked offers within `maxPricePerHour`, best first, confirmed ones leading. */
-  offers(maxPricePerHour: number, exclude: { offers: ReadonlySet<string>; machines: ReadonlySet<number> }, signal: AbortSignal): Promise<VastComputeOffer[]>;
+  offers(maxPricePerHour: number, excluded: (offer: VastComputeOffer) => boolean, signal: AbortSignal): Promise<VastComputeOffer[]>;
 }
 
 /** Scaling up must leave money for this long at the new burn rate. */
@@ -46,6 +46,7 @@ export class VastPool implements WorkerPool {
   private readonly unresolvedMachines: Machine[] = [];
   private readonly excludedOffers = new Set<string>();
   private readonly excludedMachines = new Set<number>();
+  private readonly claimedOffers = new Set<string>();
   private readonly pendingReplacements: string[] = [];
   private readonly renting = new Set<Promise<unknown>>();
   private readonly controller = new AbortController();
@@ -75,8 +76,22 @@ export class VastPool implements WorkerPool {
     this.supervisor = new Supervisor({ client: deps.client, settings: deps.settings, clock: deps.clock, log: this.log, signal: this.signal, pool: this });
   }
 
-  /** Starts supervising; called by the provider right after construction. */
-  start(): void {
+  /**
+   * Before renting: instances labelled for this session are what an earlier run left (a crash, then a resume before
+   * the orphan reaper came by). They are destroyed, and new labels continue after theirs so none repeats.
+   */
+  async start(): Promise<void> {
+    const prefix = machineLabel(this.context.sessionId, 0).replace(/0$/, '');
+    try {
+      const leftovers = (await this.deps.client.listInstances({}, this.signal)).filter((i) => i.label?.startsWith(prefix));
+      for (const instance of leftovers) {
+        this.sequence = Math.max(this.sequence, Number(instance.label!.slice(prefix.length)) || 0);
+        await this.deps.client.destroyInstance(instance.id, this.signal);
+        this.log.warn({ instanceId: instance.id, label: instance.label }, 'destroyed an instance an earlier run of this session left');
+      }
+    } catch (error) {
+      this.log.warn({ err: coerceError(error) }, 'could not look for instances an earlier run left; the orphan reaper will');
+    }
     this.supervisor.start();
   }
 
@@ -258,6 +273,7 @@ export class VastPool implements WorkerPool {
 
   private async teardown(machine: Machine, as: 'lost' | 'released', reason: string): Promise<void> {
     machine.state = 'ended';
+    this.claimedOffers.delete(machine.offer.id);
     machine.idleTimer?.abort();
     machine.http?.markLost(reason);
     if (machine.instanceId !== null) await this.destroy(machine);
@@ -316,7 +332,7 @@ export class VastPool implements WorkerPool {
       secrets: deps.secrets,
       workerEnv: deps.workerEnv,
       workerFetch: deps.workerFetch,
-      offers: (signal) => deps.offers(this.priceCap, { offers: this.excludedOffers, machines: this.excludedMachines }, signal),
+      offers: (signal) => deps.offers(this.priceCap, (offer) => this.isExcluded(offer), signal),
       newMachine: (offer) => this.newMachine(offer),
       takeCreate: () => this.takeCreate(),
       created: (machine) => this.onCreated(machine),
@@ -332,6 +348,7 @@ export class VastPool implements WorkerPool {
 
   private newMachine(offer: VastComputeOffer): Machine {
     this.sequence += 1;
+    this.claimedOffers.add(offer.id);
     const token = newWorkerToken();
     registerSecret(token);
     return {
@@ -353,6 +370,14 @@ export class VastPool implements WorkerPool {
     };
   }
 
+  /**
+   * Asked after each search (not before: another lane may claim an offer while this one searches). Offers that
+   * failed, hosts that failed, and offers this pool holds or is renting right now are not tried.
+   */
+  private isExcluded(offer: VastComputeOffer): boolean {
+    return this.excludedOffers.has(offer.id) || this.claimedOffers.has(offer.id) || (offer.machineId !== null && this.excludedMachines.has(offer.machineId));
+  }
+
   private takeCreate(): boolean {
     const limit = this.deps.settings.maxInstances + this.deps.settings.maxReplacements;
     if (this.creates >= limit) return false;
@@ -369,6 +394,8 @@ export class VastPool implements WorkerPool {
   }
 
   private async discard(machine: Machine, reason: string): Promise<void> {
+    // Torn down because the session ended while it started: released, not lost.
+    if (this.signal.aborted) return this.retire(machine, 'released', 'the session ended while it was starting');
     this.log.warn({ workerId: machine.workerId, instanceId: machine.instanceId, reason }, 'machine failed to start; destroying it');
     await this.retire(machine, 'lost', reason);
   }

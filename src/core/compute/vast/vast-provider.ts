@@ -87,16 +87,16 @@ export function createVastCompute(deps: VastComputeDeps): VastCompute {
           secrets: deps.secrets,
           workerEnv: deps.workerEnv,
           workerFetch: deps.workerFetch,
-          offers: async (maxPricePerHour, exclude, signal) => {
+          offers: async (maxPricePerHour, excluded, signal) => {
             // Searched again right before each rental: offers vanish between a search and a create.
             const offers = await search({ maxPricePerHour, limit: 64 }, null, signal);
-            const usable = offers.filter((o) => !exclude.offers.has(o.id) && (o.machineId === null || !exclude.machines.has(o.machineId)));
+            const usable = offers.filter((o) => !excluded(o));
             return [...usable.filter((o) => confirmedOfferIds.has(o.id)), ...usable.filter((o) => !confirmedOfferIds.has(o.id))];
           },
         },
         context,
       );
-      pool.start();
+      await pool.start();
       return pool;
     },
     close: () => reaper.stop(),
