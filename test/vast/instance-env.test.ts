@@ -15,7 +15,7 @@ describe('the instance environment', () => {
   });
 
   registerSecret('registered-drive-refresh-token-xyz');
-  it.each([
+  it.each<{ name: string; env: Record<string, string>; message: RegExp }>([
     { name: 'an account key by name', env: { VAST_AI_API_KEY: 'x' }, message: /Refusing to send "VAST_AI_API_KEY"/ },
     { name: 'a Supabase key by name', env: { SUPABASE_KEY: 'x' }, message: /SUPABASE_KEY/ },
     { name: 'any name that is not a worker setting', env: { DATABASE_URL: 'postgres://x' }, message: /only worker settings/ },

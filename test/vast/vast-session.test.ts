@@ -131,4 +131,14 @@ describe('a session on rented machines', () => {
     expect(new Set(tokens).size).toBe(tokens.length);
     expect(h.fake.violations).toEqual([]);
   });
+
+  it('pauses a session over a local folder before renting anything: rented machines cannot read it', async () => {
+    harness = await createVastHarness({ documents: 2 });
+    const id = await harness.planAndConfirm(5);
+    harness.store.db.prepare(`UPDATE sessions SET source_kind = 'local', source_label = 'folder /home/family/cases' WHERE id = ?`).run(id);
+    const view = await harness.engine.run(id);
+    expect(view).toMatchObject({ status: 'paused', pause_reason: 'integration' });
+    expect(view.message).toMatch(/folder \/home\/family\/cases is on this machine; rented GPUs cannot read it\. Nothing was rented\./);
+    expect(harness.fake.createRequests).toHaveLength(0);
+  });
 });

@@ -8,6 +8,7 @@ import type { Clock, ComputeOffer, ComputeProvider, ComputeSessionContext, Offer
 import type { EngineLogger } from '../../engine/types.js';
 import { AppError } from '../../errors.js';
 import { calibrationRows } from '../../store/calibration.js';
+import { getSession } from '../../store/sessions.js';
 import { offerLimits, rankOffers, searchBody, toComputeOffer, withinLimits } from './offers.js';
 import type { VastComputeOffer } from './offers.js';
 import { OrphanReaper } from './orphan-reaper.js';
@@ -76,6 +77,7 @@ export function createVastCompute(deps: VastComputeDeps): VastCompute {
     estimateForOffers: (input, offers) => estimateForOffers(input, offers),
     async open(context: ComputeSessionContext): Promise<WorkerPool> {
       assertMayRent(settings, context);
+      assertReachableSource(deps.db, context.sessionId);
       confirmedOfferIds = new Set(context.confirmation!.offers.map((o) => o.id));
       const pool = new VastPool(
         {
@@ -106,6 +108,16 @@ export function createVastCompute(deps: VastComputeDeps): VastCompute {
 /** The Vast provider, as opposed to any other compute (the composition root starts its orphan reaper). */
 export function isVastCompute(compute: ComputeProvider): compute is VastCompute {
   return compute.kind === 'vast' && 'reaper' in compute;
+}
+
+/** A rented machine cannot read this machine's files: refuse before renting rather than at the first batch. */
+function assertReachableSource(db: Database, sessionId: string): void {
+  const session = getSession(db, sessionId);
+  if (session?.source_kind === 'local') {
+    throw new AppError('source_unreachable', `${session.source_label} is on this machine; rented GPUs cannot read it. Nothing was rented.`, {
+      hint: 'Put the documents in Google Drive (DRIVE_FOLDER_ID), or unset VAST_AI_API_KEY to process them here.',
+    });
+  }
 }
 
 function assertMayRent(settings: VastSettings, context: ComputeSessionContext): void {
