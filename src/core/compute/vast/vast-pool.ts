@@ -5,17 +5,18 @@
  * `worker.cost` reports), checks the account credit before every batch, and destroys everything on close.
  */
 import type { Database } from 'better-sqlite3';
-import type { Clock, ComputeSessionContext, PauseReason, Worker, WorkerPool } from '../../engine/ports.js';
+import type { Clock, ComputeSessionContext, Worker, WorkerPool } from '../../engine/ports.js';
 import type { EngineLogger } from '../../engine/types.js';
 import { coerceError } from '../../errors.js';
 import { recordCalibrationSample } from '../../store/calibration.js';
-import { getSession } from '../../store/sessions.js';
-import { sessionWorkers, workerCostTotal } from '../../store/workers.js';
+import { sessionWorkers } from '../../store/workers.js';
 import { newWorkerToken } from '../worker-process.js';
 import { registerSecret } from '../../../logger.js';
 import { humanLabel, machineCost, machineLabel } from './machine.js';
 import type { Machine } from './machine.js';
 import { MeteredWorker } from './metered-worker.js';
+import { PoolMoney } from './pool-money.js';
+import type { DispatchAnswer } from './pool-money.js';
 import type { BatchMeasure } from './metered-worker.js';
 import type { VastComputeOffer } from './offers.js';
 import { Renter } from './renter.js';
@@ -37,9 +38,6 @@ export interface VastPoolDeps {
   offers(maxPricePerHour: number, excluded: (offer: VastComputeOffer) => boolean, signal: AbortSignal): Promise<VastComputeOffer[]>;
 }
 
-/** Scaling up must leave money for this long at the new burn rate. */
-const SCALE_UP_HORIZON_HOURS = 0.25;
-
 export class VastPool implements WorkerPool {
   readonly maxWorkers: number;
   private readonly machines = new Map<string, Machine>();
@@ -54,12 +52,9 @@ export class VastPool implements WorkerPool {
   private readonly log: EngineLogger;
   private readonly renter: Renter;
   private readonly supervisor: Supervisor;
-  private readonly priorSpend: number;
-  private readonly priceCap: number;
+  private readonly money: PoolMoney;
   private sequence: number;
   private creates = 0;
-  private creditShort: string | null = null;
-  private lastCredit: { creditUsd: number; spentAtCheck: number; at: number } | null = null;
   private closing: Promise<void> | null = null;
 
   constructor(
@@ -69,9 +64,8 @@ export class VastPool implements WorkerPool {
     this.maxWorkers = deps.settings.maxInstances;
     this.signal = AbortSignal.any([context.signal, this.controller.signal]);
     this.log = deps.logger.child({ sessionId: context.sessionId, compute: 'vast' });
-    this.priorSpend = workerCostTotal(deps.db, context.sessionId);
     this.sequence = this.previousSequence();
-    this.priceCap = this.sessionPriceCap();
+    this.money = new PoolMoney({ db: deps.db, client: deps.client, clock: deps.clock, settings: deps.settings, log: this.log, context, signal: this.signal, machines: () => this.machines.values() });
     this.renter = new Renter(this.renterHost());
     this.supervisor = new Supervisor({ client: deps.client, settings: deps.settings, clock: deps.clock, log: this.log, signal: this.signal, pool: this });
   }
@@ -114,7 +108,7 @@ export class VastPool implements WorkerPool {
     try {
       const outcome = await renting;
       if (outcome.kind === 'credit') {
-        this.creditShort = outcome.message;
+        this.money.creditShort = outcome.message;
         return null;
       }
       if (outcome.kind === 'none') {
@@ -129,13 +123,13 @@ export class VastPool implements WorkerPool {
 
   /** Why not to rent now, or null. `tail`: every remaining batch already has a machine. */
   private refuseToRent(): string | null {
-    if (this.creditShort) return this.creditShort;
+    if (this.money.creditShort) return this.money.creditShort;
     // Machines still starting belong to a rent in flight: count the rent, not the machine.
     const live = this.countState('busy') + this.countState('idle') + this.renting.size;
     if (live >= this.maxWorkers) return 'tail';
     const working = this.countState('busy') + this.renting.size;
     if (this.context.remainingBatches() <= working) return 'tail';
-    if (live > 0 && !this.budgetAllowsAnother()) return 'the budget left would not keep another machine busy';
+    if (live > 0 && !this.money.allowsAnother()) return 'the budget left would not keep another machine busy';
     return null;
   }
 
@@ -193,43 +187,11 @@ export class VastPool implements WorkerPool {
   }
 
   spentUsd(): number {
-    const now = this.deps.clock.now();
-    let total = this.priorSpend;
-    for (const machine of this.allMachines()) total += machineCost(machine, now);
-    return total;
+    return this.money.spentUsd();
   }
 
-  /** $/hour of everything rented now. */
-  burnPerHour(): number {
-    return this.liveMachines().reduce((sum, m) => sum + (m.instanceId === null ? 0 : m.pricePerHour), 0);
-  }
-
-  async canDispatch(): Promise<{ ok: true } | { ok: false; reason: PauseReason; message: string }> {
-    if (this.creditShort) return { ok: false, reason: 'credit', message: this.creditShort };
-    const credit = await this.projectedCredit();
-    if (credit === null) return { ok: true };
-    const burn = this.burnPerHour();
-    const reserve = (burn * this.deps.settings.creditReserveMinutes) / 60;
-    if (credit <= reserve) {
-      this.creditShort = `Vast.ai credit ($${credit.toFixed(2)}) would last less than ${this.deps.settings.creditReserveMinutes} minutes at $${burn.toFixed(2)}/h.`;
-      return { ok: false, reason: 'credit', message: this.creditShort };
-    }
-    return { ok: true };
-  }
-
-  /** Credit now: asked for at most every `creditCheckIntervalMs`, projected from our own spend in between. */
-  private async projectedCredit(): Promise<number | null> {
-    const now = this.deps.clock.now();
-    const spent = this.spentUsd();
-    if (!this.lastCredit || now - this.lastCredit.at >= this.deps.settings.creditCheckIntervalMs) {
-      try {
-        this.lastCredit = { creditUsd: await this.deps.client.credit(this.signal), spentAtCheck: spent, at: now };
-      } catch (error) {
-        // The budget still holds locally, and Vast stops machines at zero credit; a failed look-up does not pause.
-        this.log.warn({ err: coerceError(error) }, 'could not read the Vast.ai credit');
-      }
-    }
-    return this.lastCredit ? this.lastCredit.creditUsd - (spent - this.lastCredit.spentAtCheck) : null;
+  canDispatch(): Promise<DispatchAnswer> {
+    return this.money.canDispatch();
   }
 
   /** Destroys every machine, including those still starting and creates whose outcome was unknown. Idempotent. */
@@ -332,7 +294,7 @@ export class VastPool implements WorkerPool {
       secrets: deps.secrets,
       workerEnv: deps.workerEnv,
       workerFetch: deps.workerFetch,
-      offers: (signal) => deps.offers(this.priceCap, (offer) => this.isExcluded(offer), signal),
+      offers: (signal) => deps.offers(this.money.priceCap, (offer) => this.isExcluded(offer), signal),
       newMachine: (offer) => this.newMachine(offer),
       takeCreate: () => this.takeCreate(),
       created: (machine) => this.onCreated(machine),
@@ -342,7 +304,7 @@ export class VastPool implements WorkerPool {
         this.excludedOffers.add(offer.id);
         if (offer.machineId !== null) this.excludedMachines.add(offer.machineId);
       },
-      budgetLeft: () => this.budgetLeft(),
+      budgetLeft: () => this.money.budgetLeft(),
     };
   }
 
@@ -398,28 +360,6 @@ export class VastPool implements WorkerPool {
     if (this.signal.aborted) return this.retire(machine, 'released', 'the session ended while it was starting');
     this.log.warn({ workerId: machine.workerId, instanceId: machine.instanceId, reason }, 'machine failed to start; destroying it');
     await this.retire(machine, 'lost', reason);
-  }
-
-  /** Money left before the session's cap (compute and analysis together), or null without a cap. */
-  budgetLeft(): number | null {
-    const session = getSession(this.deps.db, this.context.sessionId);
-    const cap = session?.budget_usd ?? this.context.confirmation?.maxTotalCostUsd ?? null;
-    if (cap == null) return null;
-    return cap - this.spentUsd() - (session?.analysis_spent_usd ?? 0);
-  }
-
-  private budgetAllowsAnother(): boolean {
-    const left = this.budgetLeft();
-    if (left === null) return true;
-    return left >= (this.burnPerHour() + this.priceCap) * SCALE_UP_HORIZON_HOURS;
-  }
-
-  /** The $/h a person accepted: the highest confirmed offer price, within the configured ceiling. */
-  private sessionPriceCap(): number {
-    const confirmed = this.context.confirmation?.offers.map((o) => o.pricePerHour) ?? [];
-    const session = getSession(this.deps.db, this.context.sessionId);
-    const options = session ? (JSON.parse(session.options_json) as { maxCostPerHour?: number | null }) : {};
-    return Math.min(this.deps.settings.maxPricePerHour, confirmed.length > 0 ? Math.max(...confirmed) : Infinity, options.maxCostPerHour ?? Infinity);
   }
 
   /** Sequence numbers continue across runs of a session, so labels never repeat. */
