@@ -10,14 +10,15 @@ const SECRETS = ['vast-account-key-0123456789', 'sk-ant-api03-claude-0123456789'
 
 describe('the instance environment', () => {
   it('carries the worker settings, its own token and the port mapping', () => {
-    const env = buildInstanceEnv({ workerId: 's.vast1', token: TOKEN, port: 8080, settings: { OCR_ENGINE: 'vlm', OCR_LANGS: 'eng+spa', LOG_LEVEL: 'warn' } }, SECRETS);
-    expect(env).toEqual({ OCR_ENGINE: 'vlm', OCR_LANGS: 'eng+spa', LOG_LEVEL: 'warn', WORKER_ID: 's.vast1', WORKER_TOKEN: TOKEN, WORKER_HOST: '0.0.0.0', WORKER_PORT: '8080', '-p 8080:8080': '1' });
+    const env = buildInstanceEnv({ workerId: 's.vast1', token: TOKEN, port: 8080, settings: { OCR_ENGINE: 'vlm', OCR_LANGS: 'eng+spa', LOG_LEVEL: 'warn', WORKER_PREFETCH_MB: '512' } }, SECRETS);
+    expect(env).toEqual({ OCR_ENGINE: 'vlm', OCR_LANGS: 'eng+spa', LOG_LEVEL: 'warn', WORKER_PREFETCH_MB: '512', WORKER_ID: 's.vast1', WORKER_TOKEN: TOKEN, WORKER_HOST: '0.0.0.0', WORKER_PORT: '8080', '-p 8080:8080': '1' });
   });
 
   registerSecret('registered-drive-refresh-token-xyz');
   it.each<{ name: string; env: Record<string, string>; message: RegExp }>([
     { name: 'an account key by name', env: { VAST_AI_API_KEY: 'x' }, message: /Refusing to send "VAST_AI_API_KEY"/ },
     { name: 'a Supabase key by name', env: { SUPABASE_KEY: 'x' }, message: /SUPABASE_KEY/ },
+    { name: 'a key-like worker setting', env: { OCR_VLM_API_KEY: 'x' }, message: /OCR_VLM_API_KEY/ },
     { name: 'any name that is not a worker setting', env: { DATABASE_URL: 'postgres://x' }, message: /only worker settings/ },
     { name: 'a worker setting holding a known secret', env: { OCR_VLM_MODEL: SECRETS[1]! }, message: /its value is a secret/ },
     { name: 'a worker setting holding a registered secret', env: { OCR_LANGS: 'registered-drive-refresh-token-xyz' }, message: /its value is a secret/ },

@@ -8,10 +8,13 @@ import { AppError } from '../../errors.js';
 import { maskSecrets } from '../../../logger.js';
 
 /** Names a worker may receive: its own settings. Anything else is refused, whatever its value. */
-const ALLOWED = /^(WORKER_(TOKEN|ID|HOST|PORT|CONCURRENCY|DOC_TIMEOUT_MS|DOC_HEAP_MB|MAX_BODY_BYTES|ORPHAN_TIMEOUT)|OCR_[A-Z_]+|LOG_LEVEL)$/;
+const ALLOWED = /^(WORKER_[A-Z_]+|OCR_[A-Z_]+|LOG_LEVEL)$/;
 /** Vast's docker-flag form of a port mapping: `"-p 8080:8080": "1"`. */
 const PORT_MAPPING = /^-p \d{1,5}:\d{1,5}(\/tcp)?$/;
-/** Env keys that name a secret whatever the allow-list says: a worker setting must never be one of them. */
+/**
+ * Env keys that name a secret whatever the allow-list says (e.g. OCR_VLM_API_KEY: a hosted model's key is an account
+ * secret; a vLLM on the rented machine itself needs none).
+ */
 const SECRET_NAME = /(API_KEY|SECRET|PASSWORD|SERVICE_ROLE|ANTHROPIC|SUPABASE|CLAUDE|VAST_AI|TELEGRAM)/;
 
 export interface InstanceEnvInput {
