@@ -2,13 +2,13 @@
  * The HTTP API as a part of `aseagi serve`: listens on HTTP_HOST:HTTP_PORT, and refuses to listen beyond this
  * machine without an API_TOKEN (the API can start paid rentals).
  */
-import { readFileSync } from 'node:fs';
 import type { Env } from '../config.js';
 import { AppError } from '../core/errors.js';
 import type { ServicePartFactory } from '../serve.js';
 import { createApi } from './api.js';
 import { isLoopbackHost } from './auth.js';
 import { apiDepsFromApp } from './deps.js';
+import { packageVersion } from '../version.js';
 
 /** Throws when the configuration would expose the API to the network without a token. */
 export function assertSafeBinding(env: Pick<Env, 'HTTP_HOST' | 'API_TOKEN'>): void {
@@ -18,16 +18,6 @@ export function assertSafeBinding(env: Pick<Env, 'HTTP_HOST' | 'API_TOKEN'>): vo
     `Refusing to serve the HTTP API on ${env.HTTP_HOST} without API_TOKEN: anyone who can reach it could start paid work and read every document.`,
     { hint: 'Set API_TOKEN to a long random value (e.g. `openssl rand -hex 32`), or HTTP_HOST=127.0.0.1.' },
   );
-}
-
-export function packageVersion(): string {
-  try {
-    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-    const version = (JSON.parse(text) as { version?: unknown }).version;
-    return typeof version === 'string' ? version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }
 
 /** The service part: start the server, return how to stop it. */

@@ -1,6 +1,5 @@
 /** What `GET /v1/health` reports: who this worker is, what it can do, and how busy it is. */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { promisify } from 'node:util';
 import { PROTOCOL_VERSION, type WorkerHealth } from '../protocol/worker-protocol.js';
@@ -57,17 +56,6 @@ export function createGpuProbe(cacheMs = 5_000): GpuProbe {
     cached = { at: Date.now(), value };
     return value;
   };
-}
-
-/** The project's version, from package.json two folders up (the same from src/ and from dist/). */
-export function readPackageVersion(): string {
-  try {
-    const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
-    const version = (JSON.parse(text) as { version?: unknown }).version;
-    return typeof version === 'string' ? version : '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
 }
 
 export interface HealthSources {

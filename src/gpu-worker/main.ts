@@ -33,21 +33,31 @@ function loadConfig(): WorkerConfig {
   }
 }
 
-/** Stops on SIGTERM/SIGINT and, when configured, when stdin closes (the parent is gone). */
-function stopOnRequest(close: () => Promise<void>, config: WorkerConfig, logger: Logger): void {
+/** Stops the program once: closes the server, then exits (0, or 1 when closing failed or `failed` says so). */
+function createStopper(logger: Logger): { stop(reason: string, failed?: boolean): void; attach(close: () => Promise<void>): void } {
+  let close: (() => Promise<void>) | undefined;
   let stopping = false;
-  const stop = (reason: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ reason }, 'stopping');
-    close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(EXIT_FAILURE);
-      },
-    );
+  return {
+    attach(closeServer) {
+      close = closeServer;
+    },
+    stop(reason, failed = false) {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ reason }, 'stopping');
+      (close ?? (() => Promise.resolve()))().then(
+        () => process.exit(failed ? EXIT_FAILURE : 0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(EXIT_FAILURE);
+        },
+      );
+    },
   };
+}
+
+/** Stops on SIGTERM/SIGINT and, when configured, when stdin closes (the parent is gone). */
+function stopOnRequest(stop: (reason: string) => void, config: WorkerConfig): void {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
   if (config.exitOnStdinClose) {
@@ -59,11 +69,14 @@ function stopOnRequest(close: () => Promise<void>, config: WorkerConfig, logger:
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  registerSecret(config.token);
+  for (const secret of [config.token, config.orphan?.apiKey, config.vlm?.apiKey]) registerSecret(secret);
   const logger = createLogger({ level: config.logLevel, stderr: true, pretty: false, name: 'gpu-worker' });
+  const stopper = createStopper(logger);
   try {
-    const server = await startWorkerServer({ config, logger });
-    stopOnRequest(server.close, config, logger);
+    const onOrphaned = (outcome: string): void => stopper.stop(`orphaned (${outcome})`, outcome === 'failed');
+    const server = await startWorkerServer({ config, logger, onOrphaned });
+    stopper.attach(server.close);
+    stopOnRequest(stopper.stop, config);
     printReadyLine({ event: 'listening', host: server.host, port: server.port, pid: process.pid });
   } catch (error) {
     const code = (error as { code?: unknown }).code === 'config_invalid' ? EXIT_CONFIG : EXIT_FAILURE;

@@ -1,36 +1,55 @@
 /**
- * The worker's composition root: builds the OCR engines, the isolate pool, the document processor, the batch
- * runner and the HTTP server from a {@link WorkerConfig}, and tears all of it down again in `close()`.
+ * The worker's composition root: builds the OCR engines, the fetchers (local files, URLs) with the prefetcher,
+ * the isolate pool, the document processor, the batch runner, the dead man's switch and the HTTP server from a
+ * {@link WorkerConfig}, and tears all of it down again in `close()`.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BatchRequest } from '../protocol/worker-protocol.js';
 import { silentLogger, type Logger } from '../logger.js';
 import { AppError } from '../core/errors.js';
+import { packageVersion } from '../version.js';
 import { createBatchRunner, type BatchRunner } from './batches/batch-runner.js';
 import type { WorkerConfig } from './config.js';
 import { createDocumentProcessor } from './document/document-processor.js';
 import { supportedLocationKinds, type DocumentFetchers } from './fetch/document-fetcher.js';
 import { createFileFetcher } from './fetch/file-fetcher.js';
-import { collectHealth, createGpuProbe, readPackageVersion } from './health.js';
+import { createPrefetcher, type PrefetchStats, type Prefetcher } from './fetch/prefetcher.js';
+import { createTempSpace, type TempSpace } from './fetch/temp-space.js';
+import { createUrlFetcher, type UrlFetcherOptions } from './fetch/url-fetcher.js';
+import { collectHealth, createGpuProbe } from './health.js';
 import { createRequestHandler } from './http/routes.js';
 import { createIsolatePool, type IsolatePool } from './isolate/isolate-pool.js';
-import { createOcrEngines, type OcrEngines } from './ocr/ocr-engines.js';
+import { createOcrEngines, type EngineSettings, type OcrEngines } from './ocr/ocr-engines.js';
 import { probeNativeTesseract, type NativeTesseract } from './ocr/tesseract-native-engine.js';
+import { createDeadManSwitch, type DeadManSwitch, type DeadManSwitchOptions, type OrphanOutcome } from './orphan/dead-man-switch.js';
 
 export interface WorkerServerOptions {
   config: WorkerConfig;
   logger?: Logger;
-  /** Fetchers beyond the built-in `file` one, keyed by location kind (e.g. `url`). */
+  /** Fetchers that replace the built-in ones (`file`, `url`), keyed by location kind. */
   fetchers?: DocumentFetchers;
   /** The native tesseract to use; by default it is looked up on PATH. `null` pretends there is none. */
   nativeTesseract?: NativeTesseract | null;
+  /** Tuning of the URL fetcher's retries and timeouts (tests make them fast). */
+  urlFetch?: Omit<UrlFetcherOptions, 'tempDir'>;
+  /** Tuning of the VLM engine's retries (tests make them fast). */
+  vlm?: EngineSettings['vlmOptions'];
+  /** Tuning of the dead man's switch (tests make its retries fast). */
+  orphan?: Partial<Pick<DeadManSwitchOptions, 'attempts' | 'retryPolicy' | 'fetch'>>;
+  /** After the dead man's switch fired: by default the server closes; the program also exits. */
+  onOrphaned?: (outcome: OrphanOutcome) => void;
+  /** Where the worker's temporary folder goes (default: the system's, TMPDIR). */
+  tempRoot?: string;
 }
 
 export interface WorkerServer {
   url: string;
   host: string;
   port: number;
+  /** The worker's own temporary folder (downloads); removed on close. */
+  tempDir: string;
+  prefetchStats(): PrefetchStats;
   /** Stops accepting, aborts running documents, stops every thread and OCR process. Idempotent. */
   close(): Promise<void>;
 }
@@ -77,30 +96,50 @@ function closeHttp(server: Server): Promise<void> {
 interface WorkerParts {
   ocrEngines: OcrEngines;
   fetchers: DocumentFetchers;
+  temp: TempSpace;
+  prefetcher: Prefetcher;
   isolates: IsolatePool;
   runner: BatchRunner;
 }
 
-async function assembleParts(options: WorkerServerOptions, logger: Logger): Promise<WorkerParts> {
+async function buildOcrEngines(options: WorkerServerOptions, logger: Logger): Promise<OcrEngines> {
   const { config } = options;
   const native = options.nativeTesseract !== undefined ? options.nativeTesseract : await probeNativeTesseract();
-  const ocrEngines = createOcrEngines({ choice: config.ocrEngine, langs: config.ocrLangs, poolSize: config.ocrPoolSize, native, logger });
+  const ocrEngines = createOcrEngines({
+    choice: config.ocrEngine, langs: config.ocrLangs, poolSize: config.ocrPoolSize, native, vlm: config.vlm, logger,
+    ...(options.vlm ? { vlmOptions: options.vlm } : {}),
+  });
   const unavailable = ocrEngines.unavailableReason(config.ocrEngine, config.ocrLangs);
   if (unavailable) throw new AppError('config_invalid', `OCR_ENGINE: ${unavailable}`);
-
-  const fetchers: DocumentFetchers = { file: createFileFetcher(), ...options.fetchers };
-  const isolates = createIsolatePool({ size: config.concurrency, heapMb: config.documentHeapMb, logger });
-  // Enough rendered pages in flight per document to keep every OCR slot busy, and no more (memory).
-  const ocrPagesAhead = Math.max(2, Math.ceil(config.ocrPoolSize / config.concurrency) + 1);
-  const processor = createDocumentProcessor({
-    fetchers, isolates, ocrEngines, logger, maxDocumentTimeoutMs: config.documentTimeoutMs, ocrPagesAhead,
-  });
-  const runner = createBatchRunner({ processor, concurrency: config.concurrency, logger });
-  return { ocrEngines, fetchers, isolates, runner };
+  return ocrEngines;
 }
 
-function createHttpServer(config: WorkerConfig, parts: WorkerParts, logger: Logger): Server {
-  const health = { workerId: config.workerId, version: readPackageVersion(), startedAt: Date.now(), gpu: createGpuProbe() };
+/** Pages rendered ahead per document: enough to keep every OCR slot (or VLM request) busy, and no more (memory). */
+function ocrPagesAhead(config: WorkerConfig): number {
+  const slots = Math.max(config.ocrPoolSize, config.vlm?.concurrency ?? 0);
+  return Math.max(2, Math.ceil(slots / config.concurrency) + 1);
+}
+
+async function assembleParts(options: WorkerServerOptions, logger: Logger): Promise<WorkerParts> {
+  const { config } = options;
+  const ocrEngines = await buildOcrEngines(options, logger);
+  const temp = await createTempSpace(logger, options.tempRoot);
+  const direct: DocumentFetchers = {
+    file: createFileFetcher(),
+    url: createUrlFetcher({ ...options.urlFetch, tempDir: temp.dir }),
+    ...options.fetchers,
+  };
+  const prefetcher = createPrefetcher({ fetchers: direct, settings: config.prefetch, logger });
+  const isolates = createIsolatePool({ size: config.concurrency, heapMb: config.documentHeapMb, logger });
+  const processor = createDocumentProcessor({
+    fetchers: prefetcher.fetchers, isolates, ocrEngines, logger, maxDocumentTimeoutMs: config.documentTimeoutMs, ocrPagesAhead: ocrPagesAhead(config),
+  });
+  const runner = createBatchRunner({ processor, concurrency: config.concurrency, logger, prefetcher });
+  return { ocrEngines, fetchers: direct, temp, prefetcher, isolates, runner };
+}
+
+function createHttpServer(config: WorkerConfig, parts: WorkerParts, logger: Logger, onAuthorized: () => void): Server {
+  const health = { workerId: config.workerId, version: packageVersion(), startedAt: Date.now(), gpu: createGpuProbe() };
   return createServer(
     createRequestHandler({
       token: config.token,
@@ -108,25 +147,42 @@ function createHttpServer(config: WorkerConfig, parts: WorkerParts, logger: Logg
       runner: parts.runner,
       health: () => collectHealth({ ...health, ocrEngines: parts.ocrEngines.available, load: parts.runner.load }),
       checkBatch: (request) => batchProblems(request, parts.fetchers, parts.ocrEngines),
+      onAuthorized,
       logger,
     }),
   );
 }
 
-/** Stop accepting; abort documents (answering open polls); then stop every thread and OCR process. */
-function closer(server: Server, parts: WorkerParts, logger: Logger): () => Promise<void> {
+/** Stop accepting; abort documents (answering open polls); then stop every thread, process and download. */
+function closer(server: Server, parts: WorkerParts, deadMan: { current?: DeadManSwitch }, logger: Logger): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => {
+    deadMan.current?.close();
     closing ??= runAll([
       () => closeHttp(server),
       async () => {
         await parts.runner.close();
         server.closeAllConnections();
-        await runAll([() => parts.isolates.close(), () => parts.ocrEngines.close()]);
+        await runAll([() => parts.isolates.close(), () => parts.ocrEngines.close(), () => parts.prefetcher.close()]);
+        await parts.temp.close();
       },
     ]).finally(() => logger.info('worker stopped'));
     return closing;
   };
+}
+
+function armDeadManSwitch(options: WorkerServerOptions, logger: Logger, close: () => Promise<void>): DeadManSwitch | undefined {
+  const settings = options.config.orphan;
+  if (!settings) return undefined;
+  return createDeadManSwitch({
+    ...options.orphan,
+    settings,
+    logger,
+    onOrphaned: (outcome) => {
+      if (options.onOrphaned) options.onOrphaned(outcome);
+      else void close();
+    },
+  });
 }
 
 /** Starts the worker's HTTP server with everything behind it. Used by main.ts, and by tests in-process. */
@@ -134,13 +190,23 @@ export async function startWorkerServer(options: WorkerServerOptions): Promise<W
   const { config } = options;
   const logger = (options.logger ?? silentLogger()).child({ workerId: config.workerId });
   const parts = await assembleParts(options, logger);
-  const server = createHttpServer(config, parts, logger);
-  const close = closer(server, parts, logger);
+  const deadMan: { current?: DeadManSwitch } = {};
+  const server = createHttpServer(config, parts, logger, () => deadMan.current?.heard());
+  const close = closer(server, parts, deadMan, logger);
   try {
     const address = await listen(server, config.host, config.port);
     const urlHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const found = armDeadManSwitch(options, logger, close);
+    if (found) deadMan.current = found;
     logger.info({ host: address.address, port: address.port, ocrEngines: parts.ocrEngines.available }, 'worker listening');
-    return { url: `http://${urlHost}:${address.port}`, host: address.address, port: address.port, close };
+    return {
+      url: `http://${urlHost}:${address.port}`,
+      host: address.address,
+      port: address.port,
+      tempDir: parts.temp.dir,
+      prefetchStats: () => parts.prefetcher.stats(),
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createBearerCheck } from '../../src/gpu-worker/http/bearer-auth.js';
-import { parseNvidiaSmi, readPackageVersion } from '../../src/gpu-worker/health.js';
+import { parseNvidiaSmi } from '../../src/gpu-worker/health.js';
+import { packageVersion } from '../../src/version.js';
 
 describe('bearer check', () => {
   const check = createBearerCheck('s3cret-token-0123456789');
@@ -35,5 +36,5 @@ describe('parseNvidiaSmi', () => {
 });
 
 it('reads the project version from package.json', () => {
-  expect(readPackageVersion()).toMatch(/^\d+\.\d+\.\d+/);
+  expect(packageVersion()).toMatch(/^\d+\.\d+\.\d+/);
 });

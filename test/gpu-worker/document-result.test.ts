@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { documentResultSchema } from '../../src/protocol/worker-protocol.js';
 import { DocumentError } from '../../src/core/errors.js';
-import { buildResult, errorResult, toErrorInfo, type PageOutcome } from '../../src/gpu-worker/document/document-result.js';
+import { buildResult, enginesUsed, errorResult, toErrorInfo, type PageOutcome } from '../../src/gpu-worker/document/document-result.js';
 
 const facts = { id: 'doc', bytes: 10, sha256: 'a'.repeat(64), detectedType: 'application/pdf' };
 const timings = { fetchMs: 1.4, extractMs: 2.6, ocrMs: 0, totalMs: 4.2 };
 const page = (number: number, patch: Partial<PageOutcome> = {}): PageOutcome => ({
-  page: number, text: `page ${number} text`, source: 'text', ocrConfidence: null, error: null, ...patch,
+  page: number, text: `page ${number} text`, source: 'text', ocrConfidence: null, ocrEngine: null, error: null, ...patch,
 });
 
 describe('buildResult', () => {
@@ -41,6 +41,18 @@ describe('buildResult', () => {
   ] as const)('fails the whole document when it has %s', (_label, pages, code) => {
     const result = buildResult(facts, { pages: [...pages], ocrEngine: null }, timings);
     expect(result).toMatchObject({ status: 'error', error: { code }, text: '', pages: 0 });
+  });
+});
+
+describe('enginesUsed', () => {
+  const ocr = (number: number, engine: string): PageOutcome => page(number, { source: 'ocr', ocrEngine: engine, ocrConfidence: 90 });
+  it.each([
+    ['no OCR page', [page(1)], 'vlm', null],
+    ['one engine', [ocr(1, 'tesseract'), page(2)], 'tesseract', 'tesseract'],
+    ['the asked engine first, fallbacks after', [ocr(1, 'tesseract'), ocr(2, 'vlm'), ocr(3, 'tesseract')], 'vlm', 'vlm+tesseract'],
+    ['only the fallback read pages', [ocr(1, 'tesseract')], 'vlm', 'tesseract'],
+  ] as const)('%s → %s', (_label, pages, asked, expected) => {
+    expect(enginesUsed([...pages], asked)).toBe(expected);
   });
 });
 

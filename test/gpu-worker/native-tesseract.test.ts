@@ -43,7 +43,10 @@ describe.skipIf(!native)(title, () => {
   it.each([
     ['synth_clean_2p.pdf', 3, ['gt1', 'gt2'], 0.02],
     ['synth_noisy.pdf', 3, ['gt2'], 0.03],
-    ['images/fax_g4.tif', 6, ['gt3'], 0.03],
+    // PSM 3 alone reads the table out of order (CER 30 %) and drops paragraphs of the degraded scan (47 %):
+    // adaptive segmentation reads those pages again as one block.
+    ['images/fax_g4.tif', 3, ['gt3'], 0.03],
+    ['synth_hard_150dpi.pdf', 3, ['gt1'], 0.3],
     ['images/noisy.jpg', 3, ['gt2'], 0.03],
   ] as const)('reads %s (PSM %i) within the expected character error rate', { timeout: 60_000 }, async (file, psm, truths, max) => {
     const document = { id: file, name: file, location: { kind: 'file' as const, path: corpusPath(file) } };

@@ -77,7 +77,7 @@ describe('worker protocol', () => {
       ['a location without a path', { batchId: 'b2', documents: [{ id: 'a', name: 'a', location: { kind: 'file' } }] }, 'documents.0.location.path'],
       ['an unknown location kind', { batchId: 'b3', documents: [{ id: 'a', name: 'a', location: { kind: 'ftp', path: 'x' } }] }, 'documents.0.location.kind'],
       ['a dpi out of range', { ...valid, options: { ocr: { dpi: 5000 } } }, 'options.ocr.dpi'],
-      ['a url location (no url fetcher here)', { batchId: 'b4', documents: [{ id: 'a', name: 'a', location: { kind: 'url', url: 'https://example.org/a.pdf' } }] }, 'documents.0.location.kind'],
+      ['a url location that is not http(s)', { batchId: 'b4', documents: [{ id: 'a', name: 'a', location: { kind: 'url', url: 'ftp://example.org/a.pdf' } }] }, 'documents.0.location.url'],
       ['an OCR engine this worker lacks', { ...valid, options: { ocr: { engine: 'vlm' } } }, 'options.ocr.engine'],
     ];
 

@@ -14,6 +14,13 @@ describe('parseTesseractTsv', () => {
     ['a blank page', [page], { text: '', confidence: 0 }],
     ['no page row: the image was not read', [], null],
   ])('%s', (_label, rows, expected) => {
-    expect(parseTesseractTsv([HEADER, ...rows, ''].join('\n'))).toEqual(expected);
+    const parsed = parseTesseractTsv([HEADER, ...rows, ''].join('\n'));
+    if (expected === null) expect(parsed).toBeNull();
+    else expect(parsed).toMatchObject(expected);
+  });
+
+  it('measures the layout: words, lines, and letters in confidently read words of two or more', () => {
+    const rows = [page, word(1, 1, 1, 95, 'Total:'), word(1, 1, 1, 90, '$12.50'), word(1, 1, 2, 99, 'a'), word(1, 1, 2, 50, 'blurry'), word(2, 1, 1, 80, '|')];
+    expect(parseTesseractTsv([HEADER, ...rows].join('\n'))?.layout).toEqual({ words: 5, lines: 3, confidentChars: 5 + 4 });
   });
 });

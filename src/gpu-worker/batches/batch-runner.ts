@@ -1,13 +1,14 @@
 /**
  * Runs the documents of every batch, first come first served, at most `concurrency` at a time, and lets
  * clients wait (long poll) for new results. Cancelling drops what has not started; what has started finishes
- * and its result is still reported.
+ * and its result is still reported. A prefetcher, when given, watches the queue and downloads what comes next.
  */
 import { setMaxListeners } from 'node:events';
 import type { BatchDocument, BatchRequest, BatchState } from '../../protocol/worker-protocol.js';
 import type { Logger } from '../../logger.js';
 import { DocumentError } from '../../core/errors.js';
 import type { DocumentProcessor } from '../document/document-processor.js';
+import type { PrefetchItem, Prefetcher } from '../fetch/prefetcher.js';
 import { BatchStore, batchState, isAcceptingWork, isSettled, type Batch, type RetentionPolicy } from './batch-store.js';
 
 export interface BatchRunnerOptions {
@@ -16,6 +17,7 @@ export interface BatchRunnerOptions {
   logger: Logger;
   retention?: RetentionPolicy;
   now?: () => number;
+  prefetcher?: Pick<Prefetcher, 'watch' | 'refresh' | 'release'>;
 }
 
 export type Submission =
@@ -50,6 +52,14 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
   // Every running document listens to it; that is expected, not a leak.
   setMaxListeners(Number.POSITIVE_INFINITY, shutdown.signal);
   let active = 0;
+  const { prefetcher } = options;
+
+  function* upcoming(): Generator<PrefetchItem> {
+    for (const { batch, document } of queue) {
+      yield { location: document.location, maxBytes: batch.request.options.maxDocumentBytes, sizeHint: document.sizeBytes };
+    }
+  }
+  prefetcher?.watch(upcoming);
 
   function notify(batch: Batch): void {
     const listeners = waiters.get(batch.id);
@@ -80,20 +90,27 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
       const run = runTask(task)
         .catch((error: unknown) => options.logger.error({ err: error, batch: task.batch.id }, 'document task failed'))
         .finally(() => {
+          // Whatever happened, nothing fetched ahead for this document may stay behind.
+          prefetcher?.release(task.document.location);
           active -= 1;
           running.delete(run);
           pump();
         });
       running.add(run);
     }
+    prefetcher?.refresh();
   }
 
   function removeQueuedTasks(batch: Batch): number {
     let kept = 0;
-    for (const task of queue) if (task.batch !== batch) queue[kept++] = task;
-    const dropped = queue.length - kept;
+    const dropped: Task[] = [];
+    for (const task of queue) {
+      if (task.batch !== batch) queue[kept++] = task;
+      else dropped.push(task);
+    }
     queue.length = kept;
-    return dropped;
+    for (const task of dropped) prefetcher?.release(task.document.location);
+    return dropped.length;
   }
 
   function submit(request: BatchRequest): Submission {
@@ -152,7 +169,7 @@ export function createBatchRunner(options: BatchRunnerOptions): BatchRunner {
     cancel,
     load: () => ({ activeDocuments: active, queuedDocuments: queue.length, batches: store.size }),
     async close() {
-      queue.length = 0;
+      for (const task of queue.splice(0)) prefetcher?.release(task.document.location);
       shutdown.abort(new DocumentError('worker_crashed', 'the worker is shutting down'));
       // Long polls answer now with what there is, instead of holding the shutdown up.
       for (const listeners of waiters.values()) for (const wake of listeners) wake();

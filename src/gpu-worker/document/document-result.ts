@@ -18,8 +18,10 @@ export interface PageOutcome {
   page: number;
   text: string;
   source: PageSource;
-  /** 0–100 for OCR'd pages, else null. */
+  /** 0–100 for OCR'd pages (when the engine reports one), else null. */
   ocrConfidence: number | null;
+  /** The engine that read an OCR'd page, else null. */
+  ocrEngine: string | null;
   error: PageError | null;
 }
 
@@ -39,8 +41,19 @@ export interface Timings {
 
 export interface Extraction {
   pages: PageOutcome[];
-  /** The engine that OCR'd at least one page, else null. */
+  /** The engines that OCR'd pages, joined by '+' (e.g. `vlm+tesseract`), else null. */
   ocrEngine: string | null;
+}
+
+/**
+ * Which engines read the pages, the one asked for first: `vlm+tesseract` when tesseract read the pages the VLM
+ * gave up on. Null when no page was OCR'd.
+ */
+export function enginesUsed(pages: readonly PageOutcome[], asked: string | null): string | null {
+  const names = [...new Set(pages.flatMap((page) => (page.source === 'ocr' && page.ocrEngine ? [page.ocrEngine] : [])))];
+  if (names.length === 0) return null;
+  names.sort((a, b) => Number(b === asked) - Number(a === asked));
+  return names.join('+');
 }
 
 function emptyResult(facts: DocumentFacts, timings: Timings): DocumentResult {

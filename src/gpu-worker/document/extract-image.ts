@@ -31,13 +31,14 @@ async function ocrInput(bytes: Uint8Array, type: ImageType, input: ImageInput): 
 
 export async function extractImage(bytes: Uint8Array, type: ImageType, input: ImageInput): Promise<PdfExtraction> {
   if (!input.engine) {
-    const blank = { page: 1, text: '', source: 'none' as const, ocrConfidence: null, error: null };
+    const blank = { page: 1, text: '', source: 'none' as const, ocrConfidence: null, ocrEngine: null, error: null };
     return { pages: [blank], ocrEngine: null, extractMs: 0, ocrMs: 0 };
   }
   const started = performance.now();
   const image = await ocrInput(bytes, type, input);
   const request = { langs: input.ocr.langs, psm: input.ocr.psm, signal: input.signal };
   const output = await input.engine.recognize(image, request);
-  const page = { page: 1, text: output.text, source: 'ocr' as const, ocrConfidence: output.confidence, error: null };
-  return { pages: [page], ocrEngine: input.engine.name, extractMs: 0, ocrMs: performance.now() - started };
+  const ocrEngine = output.engine ?? input.engine.name;
+  const page = { page: 1, text: output.text, source: 'ocr' as const, ocrConfidence: output.confidence, ocrEngine, error: null };
+  return { pages: [page], ocrEngine, extractMs: 0, ocrMs: performance.now() - started };
 }

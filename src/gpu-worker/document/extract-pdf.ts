@@ -3,7 +3,7 @@ import type { OcrOptions } from '../../protocol/worker-protocol.js';
 import type { Isolate } from '../isolate/isolate.js';
 import type { PageReading } from '../isolate/isolate-messages.js';
 import type { OcrEngine } from '../ocr/ocr-engine.js';
-import type { Extraction, PageOutcome } from './document-result.js';
+import { enginesUsed, type Extraction, type PageOutcome } from './document-result.js';
 import { ocrPdfPages, type OcrPageResult } from './ocr-pages.js';
 
 export interface PdfInput {
@@ -29,13 +29,14 @@ function ownBuffer(bytes: Uint8Array): Uint8Array {
 function textOutcome(reading: PageReading): PageOutcome {
   const error = reading.error ? { page: reading.page, ...reading.error } : null;
   const source = !error && reading.chars > 0 ? 'text' : 'none';
-  return { page: reading.page, text: reading.text, source, ocrConfidence: null, error };
+  return { page: reading.page, text: reading.text, source, ocrConfidence: null, ocrEngine: null, error };
 }
 
-function withOcr(outcome: PageOutcome, result: OcrPageResult): PageOutcome {
+function withOcr(outcome: PageOutcome, result: OcrPageResult, engine: OcrEngine): PageOutcome {
   if ('error' in result) return { ...outcome, error: result.error };
-  const text = result.output.text.trim() || outcome.text;
-  return { ...outcome, text, source: 'ocr', ocrConfidence: result.output.confidence, error: null };
+  const { output } = result;
+  const text = output.text.trim() || outcome.text;
+  return { ...outcome, text, source: 'ocr', ocrConfidence: output.confidence, ocrEngine: output.engine ?? engine.name, error: null };
 }
 
 export async function extractPdf(bytes: Uint8Array, input: PdfInput): Promise<PdfExtraction> {
@@ -55,7 +56,8 @@ export async function extractPdf(bytes: Uint8Array, input: PdfInput): Promise<Pd
   for (const result of results) {
     const index = result.page - 1;
     const outcome = outcomes[index];
-    if (outcome) outcomes[index] = withOcr(outcome, result);
+    if (outcome) outcomes[index] = withOcr(outcome, result, input.engine);
   }
-  return { pages: outcomes, ocrEngine: input.engine.name, extractMs, ocrMs: performance.now() - ocrStarted };
+  const ocrEngine = enginesUsed(outcomes, input.engine.name);
+  return { pages: outcomes, ocrEngine, extractMs, ocrMs: performance.now() - ocrStarted };
 }

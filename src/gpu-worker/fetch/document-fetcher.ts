@@ -1,6 +1,7 @@
 /**
- * How a worker gets a document's bytes, one fetcher per location kind. `file` is built in; other kinds (e.g.
- * `url` with per-batch headers) register a fetcher of their own in the server's composition root.
+ * How a worker gets a document's bytes, one fetcher per location kind. `file` is built in; `url` (with per-batch
+ * headers) is registered in the server's composition root. A fetcher that can also put a document on local disk
+ * ahead of time (`stage`) lets the prefetcher download the next documents while the current ones are processed.
  */
 import type { DocumentLocation } from '../../protocol/worker-protocol.js';
 import { DocumentError } from '../../core/errors.js';
@@ -14,9 +15,25 @@ export interface FetchContext {
   signal: AbortSignal;
 }
 
+/** A document downloaded to this machine, waiting to be read. */
+export interface StagedDocument {
+  readonly bytes: number;
+  /** The whole content. */
+  read(): Promise<Uint8Array>;
+  /** Removes the local copy. Idempotent; safe to call whatever happened before. */
+  discard(): Promise<void>;
+}
+
+export interface StageContext extends FetchContext {
+  /** Told the bytes downloaded so far, as they arrive. */
+  onProgress?: (bytes: number) => void;
+}
+
 export interface DocumentFetcher<K extends LocationKind = LocationKind> {
   readonly kind: K;
   fetch(location: LocationOf<K>, context: FetchContext): Promise<Uint8Array>;
+  /** Downloads to a local file without reading it (prefetching). Fetchers of local files have no need for it. */
+  stage?(location: LocationOf<K>, context: StageContext): Promise<StagedDocument>;
 }
 
 /** The fetchers a worker has, keyed by the location kind each serves. */

@@ -36,6 +36,8 @@ export interface UrlFetchOptions {
   fetch?: typeof fetch;
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
+  /** Told the bytes on disk after every chunk (and 0 when a download restarts), e.g. to bound prefetching. */
+  onProgress?: (bytes: number) => void;
 }
 
 export interface FetchedFile {
@@ -103,7 +105,7 @@ async function downloadOnce(location: UrlLocation, options: UrlFetchOptions, pro
     const response = await request(location, progress, options.fetch ?? fetch, controller.signal);
     idle.touch();
     await acceptStatus(response, progress, options.maxBytes);
-    await stream(response, progress, options.maxBytes, idle);
+    await stream(response, progress, options, idle);
   } catch (error) {
     if (options.signal?.aborted) throw options.signal.reason ?? error;
     if (error instanceof DocumentError || error instanceof TransientFetchError) throw error;
@@ -188,8 +190,9 @@ async function reasonsOf(response: Response): Promise<string[]> {
   }
 }
 
-async function stream(response: Response, progress: Progress, maxBytes: number, idle: IdleTimer): Promise<void> {
+async function stream(response: Response, progress: Progress, options: UrlFetchOptions, idle: IdleTimer): Promise<void> {
   if (!response.body) return;
+  const { maxBytes } = options;
   for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
     idle.touch();
     if (progress.written + chunk.byteLength > maxBytes) {
@@ -199,6 +202,10 @@ async function stream(response: Response, progress: Progress, maxBytes: number, 
     await progress.handle.write(chunk, 0, chunk.byteLength, progress.written);
     progress.hash.update(chunk);
     progress.written += chunk.byteLength;
+    options.onProgress?.(progress.written);
+    // An abort between chunks (e.g. from onProgress) must end the download here: after the last chunk, the
+    // body's iterator would otherwise wait forever.
+    options.signal?.throwIfAborted();
   }
 }
 

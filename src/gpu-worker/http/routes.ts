@@ -21,6 +21,8 @@ export interface RouteDeps {
   health(): Promise<WorkerHealth>;
   /** Problems this worker has with an otherwise valid batch (a location kind or OCR engine it lacks). */
   checkBatch(request: BatchRequest): Array<{ path: PropertyKey[]; message: string }>;
+  /** Called for every request with a valid token: the orchestrator is alive (the dead man's switch listens). */
+  onAuthorized?: () => void;
   logger: Logger;
 }
 
@@ -107,6 +109,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: RouteDeps,
   }
   if (!url.pathname.startsWith('/v1/')) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
   if (!isAuthorized(req.headers.authorization)) throw new HttpError(401, 'unauthorized', 'a valid bearer token is required');
+  deps.onAuthorized?.();
   await routeV1(url, req, res, deps);
 }
 

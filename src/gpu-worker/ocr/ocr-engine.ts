@@ -1,5 +1,5 @@
 /**
- * The one interface every OCR engine implements (tesseract.js, the native tesseract binary, later a VLM).
+ * The one interface every OCR engine implements (tesseract.js, the native tesseract binary, a VLM server).
  * The document pipeline only ever sees this: it hands over an image and gets text plus a confidence back.
  */
 
@@ -34,10 +34,21 @@ export interface OcrRequest {
   readonly signal?: AbortSignal;
 }
 
+/** How a reading is laid out, for judging whether another segmentation mode would read more (tesseract). */
+export interface LayoutStats {
+  readonly words: number;
+  readonly lines: number;
+  /** Letters and digits in words read with confidence ≥ 70 that have at least two of them: text worth keeping. */
+  readonly confidentChars: number;
+}
+
 export interface OcrOutput {
   readonly text: string;
-  /** Mean word confidence, 0–100. */
-  readonly confidence: number;
+  /** Mean word (or token) confidence, 0–100; null when the engine reports none. */
+  readonly confidence: number | null;
+  /** The engine that produced this reading, when it is not the one asked (a fallback). */
+  readonly engine?: string;
+  readonly layout?: LayoutStats;
 }
 
 export interface OcrEngine {

@@ -13,6 +13,7 @@ import type { Logger } from '../../logger.js';
 import { raceAbort } from '../abort.js';
 import { ResourcePool } from '../resource-pool.js';
 import { encodePgm, splitLangs, type OcrEngine, type OcrImage, type OcrOutput, type OcrRequest } from './ocr-engine.js';
+import { parseTesseractTsv } from './tesseract-tsv.js';
 
 const MODEL_FOLDER = '4.0.0_best_int';
 
@@ -84,8 +85,10 @@ async function recognizeOn(pooled: PooledWorker, image: OcrImage, request: OcrRe
     pooled.dpi = dpi;
   }
   const input = image.kind === 'gray' ? encodePgm(image) : Buffer.from(image.bytes);
-  const { data } = await pooled.worker.recognize(input, {}, { text: true });
-  return { text: data.text, confidence: Math.min(100, Math.max(0, data.confidence ?? 0)) };
+  // TSV, like the native engine: the same text assembly, and the layout figures adaptive segmentation needs.
+  const { data } = await pooled.worker.recognize(input, {}, { text: false, tsv: true });
+  const parsed = data.tsv ? parseTesseractTsv(data.tsv) : null;
+  return parsed ?? { text: data.text ?? '', confidence: Math.min(100, Math.max(0, data.confidence ?? 0)) };
 }
 
 export function createTesseractJsEngine(options: TesseractJsEngineOptions): OcrEngine {

@@ -1,11 +1,14 @@
 /**
- * Reads tesseract's TSV output (one row per layout element) into plain text and a mean word confidence, so the
- * native engine needs one pass and one output format for both.
+ * Reads tesseract's TSV output (one row per layout element) into plain text, a mean word confidence and layout
+ * figures, so both tesseract engines need one pass and one output format for all of it.
  */
-import type { OcrOutput } from './ocr-engine.js';
+import type { LayoutStats, OcrOutput } from './ocr-engine.js';
 
 const PAGE_LEVEL = '1';
 const WORD_LEVEL = '5';
+/** Words at least this sure count as text worth keeping when two readings are compared. */
+const CONFIDENT_WORD = 70;
+const ALNUM = /[\p{L}\p{N}]/gu;
 
 interface TsvWord {
   paragraphKey: string;
@@ -47,9 +50,24 @@ function meanConfidence(words: readonly TsvWord[]): number {
   return Math.min(100, Math.max(0, mean));
 }
 
+/** Single letters and punctuation read from photos and noise are not text worth keeping, however sure. */
+function confidentChars(words: readonly TsvWord[]): number {
+  let total = 0;
+  for (const word of words) {
+    if (!(word.confidence >= CONFIDENT_WORD)) continue;
+    const letters = word.text.match(ALNUM)?.length ?? 0;
+    if (letters >= 2) total += letters;
+  }
+  return total;
+}
+
+function layoutOf(words: readonly TsvWord[]): LayoutStats {
+  return { words: words.length, lines: new Set(words.map((word) => word.lineKey)).size, confidentChars: confidentChars(words) };
+}
+
 /**
- * Text and confidence from TSV output, or null when there is no page row: tesseract could not read the image
- * (it still exits 0 then, with the reason only on stderr).
+ * Text, confidence and layout from TSV output, or null when there is no page row: tesseract could not read the
+ * image (it still exits 0 then, with the reason only on stderr).
  */
 export function parseTesseractTsv(tsv: string): OcrOutput | null {
   const rows = tsv.split(/\r?\n/);
@@ -57,5 +75,5 @@ export function parseTesseractTsv(tsv: string): OcrOutput | null {
   const words = rows
     .map(parseWordRow)
     .filter((word): word is TsvWord => word !== null);
-  return { text: assembleText(words), confidence: meanConfidence(words) };
+  return { text: assembleText(words), confidence: meanConfidence(words), layout: layoutOf(words) };
 }
