@@ -58,8 +58,9 @@ function createStopper(logger: Logger): { stop(reason: string, failed?: boolean)
 
 /** Stops on SIGTERM/SIGINT and, when configured, when stdin closes (the parent is gone). */
 function stopOnRequest(stop: (reason: string) => void, config: WorkerConfig): void {
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  // Signal listeners are called with (name, number): pass the name only.
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
   if (config.exitOnStdinClose) {
     process.stdin.once('end', () => stop('stdin closed'));
     process.stdin.once('error', () => stop('stdin failed'));
