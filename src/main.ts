@@ -22,6 +22,7 @@ import { createSqliteSink } from './core/sinks/sqlite.js';
 import { createSupabaseSink } from './core/sinks/supabase/supabase-sink.js';
 import { DriveClient } from './core/sources/drive/drive-api.js';
 import { createDriveAuth, driveAuthSecrets } from './core/sources/drive/drive-auth.js';
+import { driveAuthSettings } from './core/sources/drive/drive-config.js';
 import { syncDriveChanges } from './core/sources/drive/drive-changes.js';
 import type { DriveChangesResult } from './core/sources/drive/drive-changes.js';
 import { createDriveSource } from './core/sources/drive/drive-source.js';
@@ -98,7 +99,7 @@ function lazyDriveAuth(env: Env): () => OAuth2Client {
   let auth: OAuth2Client | null = null;
   return () => {
     if (auth) return auth;
-    const settings = { credentialsFile: env.GOOGLE_APPLICATION_CREDENTIALS, oauthClientFile: env.GOOGLE_OAUTH_CLIENT, tokenFile: resolve(env.GOOGLE_TOKEN_PATH) };
+    const settings = driveAuthSettings(env);
     driveAuthSecrets(settings).forEach(registerSecret);
     auth = createDriveAuth(settings);
     return auth;

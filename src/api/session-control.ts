@@ -2,23 +2,17 @@
  * Starting, confirming, resuming and stopping sessions on behalf of HTTP clients. Runs go in the background (a
  * handler answers at once); renting compute never starts without a confirmation carrying a budget cap.
  */
-import { AppError, coerceError, describeError } from '../core/errors.js';
+import { AppError, coerceError } from '../core/errors.js';
 import { estimate } from '../core/engine/estimate.js';
 import type { Estimate } from '../core/engine/estimate.js';
 import type { ComputeOffer } from '../core/engine/ports.js';
+import { acceptedOffers, ASSUMED_CHARS_PER_DOCUMENT, quoteSession } from '../core/quote.js';
 import { isResumableSession } from '../core/engine/statuses.js';
 import type { SessionView, SourceSpec } from '../core/engine/types.js';
-import { totalBytesOfOpenDocuments } from '../core/store/documents.js';
 import { getSession, listSessions } from '../core/store/sessions.js';
 import type { SessionRow } from '../core/store/sessions.js';
 import type { ApiDeps } from './deps.js';
 import { HttpError } from './http-errors.js';
-
-/**
- * Analysis is priced per character, and nothing is measured before the first run: ~10,000 characters is a few
- * pages of a typed legal document. The figure only shapes the estimate a person confirms, never a limit.
- */
-const ASSUMED_CHARS_PER_DOCUMENT = 10_000;
 
 export interface Money {
   /** The person agrees to the estimate (renting compute needs this, with `maxTotalCost`). */
@@ -143,13 +137,9 @@ export class SessionControl {
         fields: [{ in: 'body', field: 'max_total_cost', message: 'required when confirming a rental' }],
       });
     }
-    const { compute, engine } = this.deps;
-    const offers = compute.findOffers ? await compute.findOffers({ maxPricePerHour: maxCostPerHour ?? undefined, limit: 5 }) : [];
-    engine.confirm(session.id, {
-      maxTotalCostUsd: maxTotalCost,
-      offers: offers.map((o) => ({ id: o.id, pricePerHour: o.pricePerHour, label: o.label })),
-      by: 'api',
-    });
+    const { compute, engine, analyzer, db } = this.deps;
+    const quote = await quoteSession({ db, compute, analyzer }, session.id, { limit: 5, maxPricePerHour: maxCostPerHour });
+    engine.confirm(session.id, { maxTotalCostUsd: maxTotalCost, offers: acceptedOffers(quote, 5), by: 'api' });
   }
 
   /** Starts the run in the background; a run the engine refuses at once (already running, unconfirmed) throws here. */
@@ -164,29 +154,24 @@ export class SessionControl {
     return engine.view(sessionId)!;
   }
 
+  /** The shared quote; without offers (local compute, or the provider failed) a plain estimate at the given $/h. */
   private async quote(session: SessionRow, maxCostPerHour: number | null): Promise<Quote> {
-    const { compute, engine, analyzer, db } = this.deps;
-    let offers: ComputeOffer[] = [];
-    let offersError: string | null = null;
-    try {
-      if (compute.findOffers) offers = await compute.findOffers({ maxPricePerHour: maxCostPerHour ?? undefined, limit: 10 });
-    } catch (error) {
-      offersError = describeError(error);
-    }
-    const best = offers[0] ?? null;
-    const open = totalBytesOfOpenDocuments(db, session.id);
+    const { compute, engine, analyzer, db, openSource } = this.deps;
+    const quote = await quoteSession({ db, compute, analyzer, openSource }, session.id, { limit: 10, maxPricePerHour: maxCostPerHour });
     const measured = engine.measuredSecondsPerDocument();
-    const result = estimate({
-      documents: open.docs,
-      batchSize: sessionOptions(session).batchSize ?? this.deps.settings.batchSize,
-      totalBytes: open.bytes,
-      costPerHour: best?.pricePerHour ?? maxCostPerHour ?? 0,
-      workers: 1,
-      secondsPerDocument: best?.secondsPerDocument ?? measured?.seconds ?? null,
-      basis: best?.basis ?? measured?.basis ?? null,
-      analysisCostPerDocument: analyzer.enabled ? analyzer.estimateCostPerDocument(ASSUMED_CHARS_PER_DOCUMENT) : 0,
-    });
-    return { sessionId: session.id, estimate: result, offers, offersError };
+    const result =
+      quote.estimates[0]?.estimate ??
+      estimate({
+        documents: quote.documents,
+        batchSize: quote.batchSize,
+        totalBytes: quote.bytes,
+        costPerHour: maxCostPerHour ?? 0,
+        workers: quote.instances,
+        secondsPerDocument: measured?.seconds ?? null,
+        basis: measured?.basis ?? null,
+        analysisCostPerDocument: analyzer.enabled ? analyzer.estimateCostPerDocument(ASSUMED_CHARS_PER_DOCUMENT) : 0,
+      });
+    return { sessionId: session.id, estimate: result, offers: quote.offers, offersError: quote.problem };
   }
 
   private resolveTarget(target: string): string {

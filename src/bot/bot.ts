@@ -13,7 +13,8 @@ import type { ApiClientOptions, Context, MiddlewareFn } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Database } from 'better-sqlite3';
 import type { Engine } from '../core/engine/engine.js';
-import type { Analyzer, ComputeProvider } from '../core/engine/ports.js';
+import type { Analyzer, ComputeProvider, DocumentSource } from '../core/engine/ports.js';
+import type { SourceSpec } from '../core/engine/types.js';
 import { coerceError } from '../core/errors.js';
 import type { Logger } from '../logger.js';
 import { accessControl } from './access.js';
@@ -53,6 +54,7 @@ export interface TelegramBotDeps {
   db: Database;
   compute: ComputeProvider;
   analyzer: Analyzer;
+  openSource?: ((spec: SourceSpec) => DocumentSource) | undefined;
   logger: Logger;
   settings: BotSettings;
   /** Default: the real clock and timers. Tests move time themselves. */
@@ -94,7 +96,7 @@ export function createTelegramBot(deps: TelegramBotDeps): TelegramBot {
   const nightlyAt = (): number | null => nightly?.nextRunAt() ?? null;
   const board = new StatusBoard({ api: bot.api, engine: deps.engine, db: deps.db, messenger, settings, timers, logger, nightlyAt });
   const notifier = new Notifier({ engine: deps.engine, db: deps.db, messenger, settings, timers, logger, nightlyAt });
-  const services: BotServices = { engine: deps.engine, db: deps.db, compute: deps.compute, analyzer: deps.analyzer, settings, timers, logger, messenger, board, notifier, nightlyAt };
+  const services: BotServices = { engine: deps.engine, db: deps.db, compute: deps.compute, analyzer: deps.analyzer, openSource: deps.openSource, settings, timers, logger, messenger, board, notifier, nightlyAt };
   nightly = new NightlyResume({
     engine: deps.engine,
     db: deps.db,

@@ -2,15 +2,11 @@
  * Price quotes for renting: the provider's offers turned into what a person decides on (price per hour, estimated
  * total, hours), the budget cap we suggest, and whether prices rose since the last confirmation.
  */
-import { estimate } from '../core/engine/estimate.js';
-import type { ComputeOffer, Confirmation } from '../core/engine/ports.js';
-import { coerceError } from '../core/errors.js';
-import { totalBytesOfOpenDocuments } from '../core/store/documents.js';
+import type { OfferEstimate } from '../core/engine/offer-estimate.js';
+import type { Confirmation } from '../core/engine/ports.js';
+import { quoteSession as quoteForSession } from '../core/quote.js';
 import { getSession } from '../core/store/sessions.js';
 import type { BotServices } from './services.js';
-
-/** Average characters per document assumed for analysis estimates until the engine measures it. */
-const ASSUMED_CHARS_PER_DOCUMENT = 6_000;
 
 export interface Quote {
   offerId: string;
@@ -50,18 +46,9 @@ export function confirmedPrice(confirmation: Confirmation | null): number | null
   return Math.max(...confirmation.offers.map((o) => o.pricePerHour));
 }
 
-export function quoteOffer(offer: ComputeOffer, input: { documents: number; bytes: number; batchSize: number; analysisCostPerDocument: number }): Quote {
-  const e = estimate({
-    documents: input.documents,
-    batchSize: input.batchSize,
-    totalBytes: input.bytes,
-    costPerHour: offer.pricePerHour,
-    workers: 1,
-    secondsPerDocument: offer.secondsPerDocument,
-    basis: offer.basis,
-    analysisCostPerDocument: input.analysisCostPerDocument,
-  });
-  return { offerId: offer.id, label: offer.label, pricePerHour: offer.pricePerHour, estimatedUsd: e.total_cost, hours: e.wall_clock_hours, basis: e.basis };
+/** One offer's estimate as a confirmation screen shows it. */
+export function toQuote(e: OfferEstimate): Quote {
+  return { offerId: e.offerId, label: e.label, pricePerHour: e.pricePerHour, estimatedUsd: e.totalUsd, hours: e.wallClockHours, basis: e.basis };
 }
 
 /** A cap with room for estimates being estimates: a quarter more than expected, whole dollars, at least $1. */
@@ -76,35 +63,24 @@ export function priceRise(sheet: QuoteSheet): { confirmed: number; best: number 
   return best > sheet.confirmedPricePerHour + 1e-9 ? { confirmed: sheet.confirmedPricePerHour, best } : null;
 }
 
-/** Asks the provider for offers and prices what is left of a session. */
+/** Asks the provider for offers and prices what is left of a session (the shared quote, shaped for the bot). */
 export async function quoteSession(services: BotServices, sessionId: string, limit = 5): Promise<QuoteSheet> {
-  const { compute, db, analyzer, settings, timers } = services;
+  const { compute, db, analyzer, settings, timers, openSource } = services;
   const session = getSession(db, sessionId);
   if (!session) throw new Error(`no session ${sessionId}`);
-  const open = totalBytesOfOpenDocuments(db, sessionId);
-  const confirmation = confirmationOf(session.confirmation_json);
-  const sheet: QuoteSheet = {
+  const quote = await quoteForSession({ db, compute, analyzer, openSource }, sessionId, { limit, maxPricePerHour: settings.maxPricePerHour, withCredit: true });
+  return {
     sessionId,
     quotedAt: timers.now(),
-    documents: open.docs,
-    bytes: open.bytes,
+    documents: quote.documents,
+    bytes: quote.bytes,
     spentUsd: session.compute_spent_usd + session.analysis_spent_usd,
     budgetUsd: session.budget_usd,
     pauseReason: session.pause_reason,
     startedBefore: session.started_at != null,
-    confirmedPricePerHour: confirmedPrice(confirmation),
-    creditUsd: null,
-    quotes: [],
-    problem: null,
+    confirmedPricePerHour: confirmedPrice(confirmationOf(session.confirmation_json)),
+    creditUsd: quote.creditUsd,
+    quotes: quote.estimates.map(toQuote),
+    problem: quote.problem,
   };
-  try {
-    const offers = (await compute.findOffers?.({ limit, maxPricePerHour: settings.maxPricePerHour })) ?? [];
-    const batchSize = (JSON.parse(session.options_json) as { batchSize: number }).batchSize;
-    const analysisCostPerDocument = analyzer.enabled ? analyzer.estimateCostPerDocument(ASSUMED_CHARS_PER_DOCUMENT) : 0;
-    sheet.quotes = offers.slice(0, limit).map((o) => quoteOffer(o, { documents: open.docs, bytes: open.bytes, batchSize, analysisCostPerDocument }));
-    sheet.creditUsd = compute.balance ? (await compute.balance()).creditUsd : null;
-  } catch (error) {
-    sheet.problem = coerceError(error).message;
-  }
-  return sheet;
 }

@@ -29,7 +29,7 @@ export async function startTelegramPart(app: App, overrides: TelegramPartOverrid
     app.logger.info('Telegram is off (set TELEGRAM_BOT_TOKEN)');
     return null;
   }
-  const telegram = createTelegramBot({ engine: app.engine, db: app.store.db, compute: app.compute, analyzer: app.analyzer, logger: app.logger, settings, ...overrides });
+  const telegram = createTelegramBot({ engine: app.engine, db: app.store.db, compute: app.compute, analyzer: app.analyzer, openSource: app.openSource, logger: app.logger, settings, ...overrides });
   try {
     telegram.start();
     await telegram.bot.init();

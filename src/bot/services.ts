@@ -3,7 +3,8 @@ import type { Database } from 'better-sqlite3';
 import type { Context } from 'grammy';
 import type { Conversation, ConversationFlavor } from '@grammyjs/conversations';
 import type { Engine } from '../core/engine/engine.js';
-import type { Analyzer, ComputeProvider } from '../core/engine/ports.js';
+import type { Analyzer, ComputeProvider, DocumentSource } from '../core/engine/ports.js';
+import type { SourceSpec } from '../core/engine/types.js';
 import type { Logger } from '../logger.js';
 import type { Messenger } from './messenger.js';
 import type { Notifier } from './notifier.js';
@@ -20,6 +21,8 @@ export interface BotServices {
   db: Database;
   compute: ComputeProvider;
   analyzer: Analyzer;
+  /** The app's source resolver (quotes read a source's download quota); absent in some tests. */
+  openSource?: ((spec: SourceSpec) => DocumentSource) | undefined;
   settings: BotSettings;
   timers: BotTimers;
   logger: Logger;

@@ -4,7 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { OAuth2Client } from 'google-auth-library';
-import { driveConfigured } from '../api/deps.js';
+import { driveConfigured } from '../core/sources/drive/drive-config.js';
 import type { Env } from '../config.js';
 import { AppError, describeError } from '../core/errors.js';
 import type { EngineLogger } from '../core/engine/types.js';

@@ -45,6 +45,7 @@ function rentalCompute(): RentalCompute {
   const provider: RentalCompute = {
     kind: 'test-rental',
     requiresConfirmation: true,
+    maxWorkers: 1,
     describe: () => 'rented machines (test)',
     opened: 0,
     confirmations: [],

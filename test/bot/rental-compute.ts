@@ -43,6 +43,7 @@ export function createRentalCompute(env: Env, logger: Logger, now: () => number 
   const provider: RentalTestCompute = {
     kind: 'rental-test',
     requiresConfirmation: true,
+    maxWorkers: 1,
     offers: [testOffer('off-a', 'RTX 4090 · 24 GB · Test A', 0.4, 2), testOffer('off-b', 'RTX 3090 · 24 GB · Test B', 0.25, 4)],
     creditUsd: 50,
     opened: [],

@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { FailureWindow } from '../../src/bot/failure-window.js';
 import { parseBudget } from '../../src/bot/quote-text.js';
-import { priceRise, quoteOffer, suggestBudget } from '../../src/bot/quotes.js';
+import { priceRise, suggestBudget, toQuote } from '../../src/bot/quotes.js';
+import { estimateForOffer } from '../../src/core/engine/offer-estimate.js';
 import type { QuoteSheet } from '../../src/bot/quotes.js';
 import { sourceFromInput } from '../../src/bot/settings.js';
 import { statusHtml } from '../../src/bot/status-text.js';
@@ -104,7 +105,7 @@ describe('quotes', () => {
     startedBefore: true,
     confirmedPricePerHour: confirmed,
     creditUsd: null,
-    quotes: prices.map((p, i) => quoteOffer(testOffer(`o${i}`, `GPU ${i}`, p, 3.6), { documents: 1000, bytes: 0, batchSize: 100, analysisCostPerDocument: 0 })),
+    quotes: prices.map((p, i) => toQuote(estimateForOffer({ documents: 1000, totalBytes: null, batchSize: 100, instances: 1 }, testOffer(`o${i}`, `GPU ${i}`, p, 3.6)))),
     problem: null,
   });
 

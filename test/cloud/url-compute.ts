@@ -102,6 +102,7 @@ export function createUrlFetchingCompute(tempDir: string, workers = 3): UrlCompu
   return {
     kind: 'url-test',
     requiresConfirmation: false,
+    maxWorkers: workers,
     fetched,
     describe: () => `${workers} in-test URL workers`,
     open(): Promise<WorkerPool> {

@@ -60,6 +60,7 @@ export function createScriptedCompute(options: ScriptedComputeOptions = {}): Scr
   const compute: ScriptedCompute = {
     kind: 'scripted',
     requiresConfirmation: options.requiresConfirmation ?? false,
+    maxWorkers: options.workers ?? 2,
     describe: () => 'scripted workers',
     calls,
     opened: 0,

@@ -106,7 +106,7 @@ export function integrationRoutes(deps: ApiDeps): Route[] {
       responses: { 200: { description: 'documents', schema: driveResponse } },
       errors: [502, 503],
       handle: async ({ query }) => {
-        if (!deps.drive) throw notConfigured(deps.driveUnavailable ?? DRIVE_NOT_CONFIGURED, 'See docs/cloud.md, "Google Drive".');
+        if (!deps.drive) throw notConfigured(DRIVE_NOT_CONFIGURED, 'See docs/cloud.md, "Google Drive".');
         const source = deps.drive.open(query.folder_id ?? null);
         try {
           const documents = await upstream('Google Drive', async () => {

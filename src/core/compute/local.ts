@@ -33,6 +33,7 @@ export function createLocalCompute(options: LocalComputeOptions): ComputeProvide
   return {
     kind: 'local',
     requiresConfirmation: false,
+    maxWorkers: workers,
     describe: () => `${workers} local worker process${workers === 1 ? '' : 'es'} (CPU)`,
     open: (context) => Promise.resolve(new LocalPool({ ...options, workers }, context)),
   };

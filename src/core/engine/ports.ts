@@ -50,6 +50,8 @@ export interface DocumentSource {
   readonly key: string;
   /** One line for people: "folder /home/x/cases", "Google Drive folder Cases (1AbC…)". */
   describe(): string;
+  /** Bytes a day the source lets us download, when it limits (Drive: about 1 TB a day per project). */
+  readonly dailyDownloadBytes?: number | null;
   /** Streams the listing; the engine writes it to SQLite in chunks and never holds it all. */
   list(options: ListOptions): AsyncIterable<SourceDocument>;
   /**
@@ -182,6 +184,8 @@ export interface ComputeProvider {
   readonly requiresConfirmation: boolean;
   /** For estimates: what one worker of this provider is likely to cost and be. */
   describe(): string;
+  /** The most workers one session runs at once (estimates divide the work by it). */
+  readonly maxWorkers: number;
   open(context: ComputeSessionContext): Promise<WorkerPool>;
   /** Renting providers: machines available now, best $/document first. */
   findOffers?(criteria: OfferCriteria): Promise<ComputeOffer[]>;

@@ -2,28 +2,15 @@
  * Google Drive: the credentials give an access token, and the configured folder (else My Drive) can be read —
  * one `files.get`, through the Drive adapter's own auth and client, so the check fails where sessions would.
  */
-import { join } from 'node:path';
 import type { OAuth2Client } from 'google-auth-library';
 import type { Env } from '../../config.js';
 import type { EngineLogger } from '../../core/engine/types.js';
 import { DriveClient } from '../../core/sources/drive/drive-api.js';
 import { createDriveAuth } from '../../core/sources/drive/drive-auth.js';
-import type { DriveAuthSettings } from '../../core/sources/drive/drive-auth.js';
 import { FOLDER_MIME } from '../../core/sources/drive/drive-spec.js';
-import { driveConfigured } from '../../api/deps.js';
+import { driveAuthSettings, driveConfigured } from '../../core/sources/drive/drive-config.js';
 import { ok, off, problem } from '../types.js';
 import type { DoctorCheck } from '../types.js';
-
-/** The settings the Drive adapter reads; GOOGLE_OAUTH_CLIENT and GOOGLE_TOKEN_FILE belong to it. */
-export function driveAuthSettings(env: Env): DriveAuthSettings {
-  const loose = env as Record<string, unknown>;
-  const text = (name: string): string | undefined => (typeof loose[name] === 'string' && loose[name] !== '' ? (loose[name] as string) : undefined);
-  return {
-    credentialsFile: env.GOOGLE_APPLICATION_CREDENTIALS,
-    oauthClientFile: text('GOOGLE_OAUTH_CLIENT'),
-    tokenFile: text('GOOGLE_TOKEN_FILE') ?? join(env.DATA_DIR, 'google-token.json'),
-  };
-}
 
 export interface DriveCheckOptions {
   logger: EngineLogger;

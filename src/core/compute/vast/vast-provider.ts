@@ -16,8 +16,8 @@ import { profileFromCalibration } from './throughput.js';
 import type { DocumentProfile } from './throughput.js';
 import { VastClient } from './vast-client.js';
 import type { VastClientOptions } from './vast-client.js';
-import { estimateForOffers } from './vast-estimate.js';
-import type { OfferEstimate, OfferEstimateInput } from './vast-estimate.js';
+import { estimateForOffers } from '../../engine/offer-estimate.js';
+import type { OfferEstimate, OfferEstimateInput } from '../../engine/offer-estimate.js';
 import { VastPool } from './vast-pool.js';
 import type { VastSettings } from './vast-settings.js';
 
@@ -64,6 +64,7 @@ export function createVastCompute(deps: VastComputeDeps): VastCompute {
   return {
     kind: 'vast',
     requiresConfirmation: true,
+    maxWorkers: settings.maxInstances,
     client,
     reaper,
     describe: () => `up to ${settings.maxInstances} rented Vast.ai GPU machine${settings.maxInstances === 1 ? '' : 's'} at most $${settings.maxPricePerHour}/h each`,

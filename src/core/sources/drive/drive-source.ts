@@ -35,6 +35,9 @@ export interface DriveSource extends DocumentSource {
   readonly walkStats: WalkStats | null;
 }
 
+/** Google Drive lets one project download about 1 TB a day before charging egress. */
+export const DRIVE_BYTES_PER_DAY = 1e12;
+
 export function createDriveSource(options: DriveSourceOptions): DriveSource {
   const client = new DriveClient({ auth: options.auth, rootUrl: options.rootUrl, timeoutMs: options.timeoutMs, logger: options.logger, ...options.retry });
   const log = options.logger.child({ source: 'gdrive' });
@@ -43,6 +46,7 @@ export function createDriveSource(options: DriveSourceOptions): DriveSource {
   return {
     kind: 'gdrive',
     key: DRIVE_SOURCE_KEY,
+    dailyDownloadBytes: DRIVE_BYTES_PER_DAY,
     calls: client.counts,
     get walkStats() {
       return walkStats;

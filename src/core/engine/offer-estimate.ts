@@ -3,12 +3,9 @@
  * with N instances, and which resource bounds the run (GPU time, download bandwidth, or the Drive egress quota).
  * A thin layer over the pure {@link estimate}; offers carry their calibrated seconds per document and its basis.
  */
-import { estimate } from '../../engine/estimate.js';
-import type { BoundingResource } from '../../engine/estimate.js';
-import type { ComputeOffer } from '../../engine/ports.js';
-
-/** Google Drive lets one project download about 1 TB a day. */
-export const DRIVE_BYTES_PER_DAY = 1e12;
+import { estimate } from './estimate.js';
+import type { BoundingResource, Estimate } from './estimate.js';
+import type { ComputeOffer } from './ports.js';
 
 export interface OfferEstimateInput {
   documents: number;
@@ -18,7 +15,7 @@ export interface OfferEstimateInput {
   /** Instances run at once. */
   instances: number;
   analysisCostPerDocument?: number;
-  /** The source's daily download quota (Drive: {@link DRIVE_BYTES_PER_DAY}); null when it has none. */
+  /** The source's daily download quota (`DocumentSource.dailyDownloadBytes`); null when it has none. */
   sourceBytesPerDay?: number | null;
 }
 
@@ -36,6 +33,8 @@ export interface OfferEstimate {
   boundedBy: BoundingResource;
   secondsPerDocument: number;
   basis: string;
+  /** The same figures in the seed's estimate shape (`/batch/estimate`). */
+  estimate: Estimate;
 }
 
 /** An offer, optionally with its processing seconds apart from download (Vast offers have both). */
@@ -75,5 +74,6 @@ export function estimateForOffer(input: OfferEstimateInput, offer: EstimableOffe
     boundedBy: result.bounded_by,
     secondsPerDocument: result.seconds_per_document,
     basis: result.basis,
+    estimate: result,
   };
 }
