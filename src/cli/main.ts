@@ -24,7 +24,9 @@ import { extractFiles } from './extract.js';
 import { formatBytes, formatDuration, oneLine, renderTable, truncate } from './format.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { summaryJson, summaryText } from './summary.js';
-import type { SessionView } from '../core/engine/types.js';
+import { confirmFromFlags } from './rental.js';
+import type { RentalFlags } from './rental.js';
+import type { SessionView, SourceSpec } from '../core/engine/types.js';
 import { runGoogleAuth } from './auth-google.js';
 import { runDemo } from './demo.js';
 import { estimateFolder } from './estimate.js';
@@ -54,8 +56,8 @@ function exitCodeOf(view: SessionView): number {
   return view.status === 'completed' ? EXIT.ok : EXIT.incomplete;
 }
 
-/** Runs a session in the foreground with a progress line; Ctrl-C pauses it cleanly. */
-async function runInForeground(app: App, sessionId: string | (() => Promise<string>), json: boolean): Promise<number> {
+/** Runs a session in the foreground with a progress line; Ctrl-C pauses it cleanly. Renting needs `--yes --max-cost`. */
+async function runInForeground(app: App, sessionId: string | (() => Promise<string>), json: boolean, flags: RentalFlags = {}): Promise<number> {
   const reporter = new ProgressReporter(app.engine, process.stderr, Boolean(process.stderr.isTTY) && !json);
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -70,6 +72,11 @@ async function runInForeground(app: App, sessionId: string | (() => Promise<stri
   try {
     const id = typeof sessionId === 'string' ? sessionId : await sessionId();
     if (!json) process.stderr.write(`Session ${id}\n`);
+    if (!(await confirmFromFlags(app, id, flags, (line) => process.stderr.write(`${line}\n`)))) {
+      const view = app.engine.view(id)!;
+      if (json) print(JSON.stringify(summaryJson(view)));
+      return EXIT.incomplete;
+    }
     const view = await app.engine.run(id);
     reporter.stop();
     if (json) print(JSON.stringify(summaryJson(view)));
@@ -98,6 +105,21 @@ function positiveInt(name: string): (value: string) => number {
     if (!Number.isInteger(n) || n <= 0) throw new AppError('usage', `${name} must be a positive whole number (got "${value}").`);
     return n;
   };
+}
+
+function positiveNumber(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new AppError('usage', `${name} must be a positive number (got "${value}").`);
+    return n;
+  };
+}
+
+/** `drive:<id>` (or `drive:` for the configured folder) is Google Drive; anything else is a local folder. */
+export function sourceSpecFor(argument: string): SourceSpec {
+  const drive = /^g?drive:(.*)$/.exec(argument);
+  if (drive) return { kind: 'gdrive', folderId: drive[1] ? drive[1] : null };
+  return { kind: 'local', path: argument };
 }
 
 function resumeTarget(app: App, target: string | undefined): string {
@@ -144,16 +166,20 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
   program
     .command('process')
     .description('process every document in a folder (PDF, PNG, JPEG, TIFF) and keep the text')
-    .argument('<folder>', 'folder to process (recursively)')
+    .argument('<folder>', 'a local folder (recursively), or drive:<folder id> / drive: (the configured Drive folder)')
     .option('--batch-size <n>', 'documents per batch', positiveInt('--batch-size'))
     .option('--max-documents <n>', 'stop after this many documents', positiveInt('--max-documents'))
+    .option('--yes', 'rent the best offer without asking (needs --max-cost)')
+    .option('--max-cost <usd>', 'budget cap for the whole session, in dollars', positiveNumber('--max-cost'))
     .option('--json', 'print one JSON summary as the last line')
-    .action(act(async (folder: string, opts: { batchSize?: number; maxDocuments?: number; json?: boolean }) =>
+    .action(act(async (folder: string, opts: { batchSize?: number; maxDocuments?: number; json?: boolean } & RentalFlags) =>
       withApp(program, (app) =>
         runInForeground(
           app,
-          () => app.engine.plan({ source: { kind: 'local', path: folder }, batchSize: opts.batchSize, maxDocuments: opts.maxDocuments ?? null, requestedBy: 'cli' }),
+          () =>
+            app.engine.plan({ source: sourceSpecFor(folder), batchSize: opts.batchSize, maxDocuments: opts.maxDocuments ?? null, budgetUsd: opts.maxCost ?? null, requestedBy: 'cli' }),
           Boolean(opts.json),
+          opts,
         ),
       ),
     ));
@@ -162,9 +188,11 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
     .command('resume')
     .description('resume a paused session (default: the latest), or the session of a checkpoint')
     .argument('[session]', 'session id or checkpoint name (checkpoint_100)')
+    .option('--yes', 'rent the best offer without asking (needs --max-cost)')
+    .option('--max-cost <usd>', 'budget cap for the whole session, in dollars', positiveNumber('--max-cost'))
     .option('--json', 'print one JSON summary as the last line')
-    .action(act(async (target: string | undefined, opts: { json?: boolean }) =>
-      withApp(program, (app) => runInForeground(app, resumeTarget(app, target), Boolean(opts.json))),
+    .action(act(async (target: string | undefined, opts: { json?: boolean } & RentalFlags) =>
+      withApp(program, (app) => runInForeground(app, resumeTarget(app, target), Boolean(opts.json), opts)),
     ));
 
   program
