@@ -163,8 +163,6 @@ export const envSchema = z.object({
   ANALYSIS_MAX_INPUT_TOKENS: int(500, 1_000_000, 30_000),
   ANALYSIS_MAX_OUTPUT_TOKENS: int(256, 64_000, 4_096),
   ANALYSIS_POLL_S: positive(60),
-  // ── Misc ──
-  ASEAGI_PRETTY_LOGS: bool(false),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -26,10 +26,10 @@ describe('config', () => {
   });
 
   it('parses lists and booleans', () => {
-    const env = loadConfig({ env: { ALLOWED_TELEGRAM_USER_IDS: '1, 2,3', PDF_PASSWORDS: 'abc,ELXRTQWS', ASEAGI_PRETTY_LOGS: 'yes' }, dotenvPath: false });
+    const env = loadConfig({ env: { ALLOWED_TELEGRAM_USER_IDS: '1, 2,3', PDF_PASSWORDS: 'abc,ELXRTQWS', DRIVE_INCLUDE_GOOGLE_DOCS: 'yes' }, dotenvPath: false });
     expect(env.ALLOWED_TELEGRAM_USER_IDS).toEqual([1, 2, 3]);
     expect(env.PDF_PASSWORDS).toEqual(['abc', 'ELXRTQWS']);
-    expect(env.ASEAGI_PRETTY_LOGS).toBe(true);
+    expect(env.DRIVE_INCLUDE_GOOGLE_DOCS).toBe(true);
   });
 
   it('reads .env, and the environment wins over it', async () => {
