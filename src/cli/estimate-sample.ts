@@ -55,7 +55,7 @@ export interface SampleOptions {
 export async function processSample(documents: readonly { doc: SourceDocument; path: string }[], options: SampleOptions): Promise<SampleFigures> {
   const now = options.now ?? Date.now;
   const process = await startWorkerProcess({ workerId: 'estimate-sample', env: { ...options.workerEnv, WORKER_CONCURRENCY: '1', OCR_POOL_SIZE: '1' }, logger: options.logger });
-  const worker = new HttpWorker({ id: 'estimate-sample', label: 'local sample', baseUrl: process.url, token: process.token, target: { sharesFileSystem: true }, logger: options.logger });
+  const worker = new HttpWorker({ id: 'estimate-sample', label: 'local sample', baseUrl: process.url, token: process.token, sealKey: process.sealKey, target: { sharesFileSystem: true }, logger: options.logger });
   const results: DocumentResult[] = [];
   const started = now();
   try {

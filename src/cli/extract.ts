@@ -13,7 +13,7 @@ export async function extractFiles(
   options: { batchOptions: BatchOptions; workerEnv: Record<string, string>; logger: EngineLogger; onResult: (file: string, result: DocumentResult) => void },
 ): Promise<DocumentResult[]> {
   const process = await startWorkerProcess({ workerId: 'extract', env: options.workerEnv, logger: options.logger });
-  const worker = new HttpWorker({ id: 'extract', label: 'local', baseUrl: process.url, token: process.token, target: { sharesFileSystem: true }, logger: options.logger });
+  const worker = new HttpWorker({ id: 'extract', label: 'local', baseUrl: process.url, token: process.token, sealKey: process.sealKey, target: { sharesFileSystem: true }, logger: options.logger });
   const results: DocumentResult[] = [];
   try {
     const controller = new AbortController();

@@ -3,6 +3,7 @@
  * A bad value stops start-up with one line that names the variable.
  */
 import os from 'node:os';
+import { parseSealKey } from '../protocol/sealed.js';
 import { z } from 'zod';
 import { AppError } from '../core/errors.js';
 import { parseDuration } from './duration.js';
@@ -26,9 +27,22 @@ const duration = (fallback: string) =>
 /** The model olmOCR publishes for vLLM: Qwen2.5-VL-7B fine-tuned for document pages, FP8 weights. */
 export const DEFAULT_VLM_MODEL = 'allenai/olmOCR-2-7B-1025-FP8';
 
+function isSealKey(text: string): boolean {
+  try {
+    parseSealKey(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function envSchema(cores: number) {
   return z.object({
     WORKER_TOKEN: z.string().min(16, 'must be at least 16 characters'),
+    WORKER_SEAL_KEY: z
+      .string()
+      .optional()
+      .refine((text) => text === undefined || isSealKey(text), 'must be 32 bytes in base64url (43 characters)'),
     WORKER_HOST: z.string().min(1).default('127.0.0.1'),
     WORKER_PORT: z.coerce.number().int().min(0).max(65_535).default(0),
     WORKER_ID: z.string().min(1).max(200).default(`${os.hostname()}-${process.pid}`),
@@ -94,6 +108,8 @@ export interface OrphanSettings {
 
 export interface WorkerConfig {
   token: string;
+  /** Every /v1 body is sealed with this key (src/protocol/sealed.ts); null: plain JSON (manual runs, tests). */
+  sealKey: Buffer | null;
   host: string;
   port: number;
   workerId: string;
@@ -160,6 +176,7 @@ export function parseWorkerConfig(env: NodeJS.ProcessEnv, cores = os.availablePa
   const e = parseEnv(env, cores);
   return {
     token: e.WORKER_TOKEN,
+    sealKey: e.WORKER_SEAL_KEY ? parseSealKey(e.WORKER_SEAL_KEY) : null,
     host: e.WORKER_HOST,
     port: e.WORKER_PORT,
     workerId: e.WORKER_ID,

@@ -143,6 +143,7 @@ function createHttpServer(config: WorkerConfig, parts: WorkerParts, logger: Logg
   return createServer(
     createRequestHandler({
       token: config.token,
+      sealKey: config.sealKey,
       maxBodyBytes: config.maxBodyBytes,
       runner: parts.runner,
       health: () => collectHealth({ ...health, ocrEngines: parts.ocrEngines.available, load: parts.runner.load }),

@@ -105,6 +105,7 @@ export class FakeInstance {
         host: '127.0.0.1',
         port: 0,
         token: env.WORKER_TOKEN ?? '',
+        ...(env.WORKER_SEAL_KEY ? { sealKey: env.WORKER_SEAL_KEY } : {}),
         startTimeoutMs: 30_000,
       });
       if (this.destroyed || this.stopped) {

@@ -6,12 +6,13 @@ import { vastInstanceSchema } from '../../src/core/compute/vast/vast-schemas.js'
 import { registerSecret } from '../../src/logger.js';
 
 const TOKEN = 'worker-token-0123456789abcdef';
+const SEAL_KEY = 'c2VhbC1rZXktZm9yLXRlc3RzLW9ubHktMzItYnl0ZXM';
 const SECRETS = ['vast-account-key-0123456789', 'sk-ant-api03-claude-0123456789'];
 
 describe('the instance environment', () => {
-  it('carries the worker settings, its own token and the port mapping', () => {
-    const env = buildInstanceEnv({ workerId: 's.vast1', token: TOKEN, port: 8080, settings: { OCR_ENGINE: 'vlm', OCR_LANGS: 'eng+spa', LOG_LEVEL: 'warn', WORKER_PREFETCH_MB: '512' } }, SECRETS);
-    expect(env).toEqual({ OCR_ENGINE: 'vlm', OCR_LANGS: 'eng+spa', LOG_LEVEL: 'warn', WORKER_PREFETCH_MB: '512', WORKER_ID: 's.vast1', WORKER_TOKEN: TOKEN, WORKER_HOST: '0.0.0.0', WORKER_PORT: '8080', '-p 8080:8080': '1' });
+  it('carries the worker settings, its own token and seal key, and the port mapping', () => {
+    const env = buildInstanceEnv({ workerId: 's.vast1', token: TOKEN, sealKey: SEAL_KEY, port: 8080, settings: { OCR_ENGINE: 'vlm', OCR_LANGS: 'eng+spa', LOG_LEVEL: 'warn', WORKER_PREFETCH_MB: '512' } }, SECRETS);
+    expect(env).toEqual({ OCR_ENGINE: 'vlm', OCR_LANGS: 'eng+spa', LOG_LEVEL: 'warn', WORKER_PREFETCH_MB: '512', WORKER_ID: 's.vast1', WORKER_TOKEN: TOKEN, WORKER_SEAL_KEY: SEAL_KEY, WORKER_HOST: '0.0.0.0', WORKER_PORT: '8080', '-p 8080:8080': '1' });
   });
 
   registerSecret('registered-drive-refresh-token-xyz');

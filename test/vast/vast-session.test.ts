@@ -125,7 +125,7 @@ describe('a session on rented machines', () => {
     expect(environs.length).toBeGreaterThan(0);
     for (const environ of environs) expect(environ).toMatch(/WORKER_TOKEN=\S{16,}/);
     const env = h.fake.createRequests[0]!.body.env as Record<string, string>;
-    expect(Object.keys(env).sort()).toEqual(['-p 8080:8080', 'LOG_LEVEL', 'OCR_ENGINE', 'OCR_LANGS', 'OCR_POOL_SIZE', 'WORKER_CONCURRENCY', 'WORKER_HOST', 'WORKER_ID', 'WORKER_PORT', 'WORKER_TOKEN']);
+    expect(Object.keys(env).sort()).toEqual(['-p 8080:8080', 'LOG_LEVEL', 'OCR_ENGINE', 'OCR_LANGS', 'OCR_POOL_SIZE', 'WORKER_CONCURRENCY', 'WORKER_HOST', 'WORKER_ID', 'WORKER_PORT', 'WORKER_SEAL_KEY', 'WORKER_TOKEN']);
     // Every machine gets a token of its own.
     const tokens = h.fake.createRequests.map((r) => (r.body.env as Record<string, string>).WORKER_TOKEN);
     expect(new Set(tokens).size).toBe(tokens.length);

@@ -9,6 +9,7 @@ import type { Worker, WorkerBatch, WorkerTarget } from '../engine/ports.js';
 import { WorkerLostError } from '../engine/ports.js';
 import type { EngineLogger } from '../engine/types.js';
 import { batchStateSchema, workerHealthSchema } from '../../protocol/worker-protocol.js';
+import { openJson, parseSealKey, requestContext, responseContext, SEALED_CONTENT_TYPE, SealError, sealJson } from '../../protocol/sealed.js';
 import type { BatchState, DocumentResult, WorkerHealth } from '../../protocol/worker-protocol.js';
 
 export interface HttpWorkerOptions {
@@ -16,6 +17,8 @@ export interface HttpWorkerOptions {
   label: string;
   baseUrl: string;
   token: string;
+  /** The worker's seal key (base64url): every body is encrypted and bound to its request. Absent: plain JSON. */
+  sealKey?: string | undefined;
   target: WorkerTarget;
   logger: EngineLogger;
   /** How long one long poll may wait on the worker. */
@@ -41,12 +44,14 @@ export class HttpWorker implements Worker {
   readonly label: string;
   readonly target: WorkerTarget;
   private readonly lostController = new AbortController();
-  private readonly options: Required<Omit<HttpWorkerOptions, 'fetch'>> & { fetch: typeof fetch };
+  private readonly options: Required<Omit<HttpWorkerOptions, 'fetch' | 'sealKey'>> & { fetch: typeof fetch };
+  private readonly sealKey: Buffer | null;
 
   constructor(options: HttpWorkerOptions) {
     this.id = options.id;
     this.label = options.label;
     this.target = options.target;
+    this.sealKey = options.sealKey ? parseSealKey(options.sealKey) : null;
     this.options = {
       pollWaitMs: 20_000,
       maxFailures: 5,
@@ -130,7 +135,7 @@ export class HttpWorker implements Worker {
         if (error instanceof HttpStatusError && error.status < 500 && error.status !== 429) {
           throw new WorkerLostError(this.id, `the worker refused the request: ${error.message}`, { cause: error });
         }
-        if (error instanceof z.ZodError) {
+        if (error instanceof z.ZodError || error instanceof SealError) {
           throw new WorkerLostError(this.id, 'the worker answered in a form this orchestrator does not understand', { cause: error });
         }
         failures += 1;
@@ -147,14 +152,35 @@ export class HttpWorker implements Worker {
       method,
       headers: {
         authorization: `Bearer ${this.options.token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(body === undefined ? {} : { 'content-type': this.sealKey ? SEALED_CONTENT_TYPE : 'application/json' }),
       },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      ...(body === undefined ? {} : { body: this.encode(method, path, body) }),
       signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
     });
-    const text = await response.text();
-    if (!response.ok) throw new HttpStatusError(response.status, `HTTP ${response.status} ${text.slice(0, 200)}`);
-    return text ? (JSON.parse(text) as unknown) : null;
+    const raw = Buffer.from(await response.arrayBuffer());
+    const decoded = this.decode(method, path, response, raw);
+    if (!response.ok) throw new HttpStatusError(response.status, `HTTP ${response.status} ${JSON.stringify(decoded).slice(0, 200)}`);
+    return decoded;
+  }
+
+  private encode(method: string, path: string, body: unknown): Buffer | string {
+    return this.sealKey ? sealJson(this.sealKey, body, requestContext(method, path)) : JSON.stringify(body);
+  }
+
+  /**
+   * With a seal key, a successful answer must come sealed for exactly this request: a plain one means someone in
+   * between, and is refused rather than believed. Refusals from before the token check (401) come plain.
+   */
+  private decode(method: string, path: string, response: Response, raw: Buffer): unknown {
+    if (raw.length === 0) return null;
+    const sealed = response.headers.get('content-type')?.startsWith(SEALED_CONTENT_TYPE) ?? false;
+    if (this.sealKey && sealed) return openJson(this.sealKey, raw, responseContext(method, path, response.status));
+    if (this.sealKey && response.ok) throw new SealError('the worker answered without the seal');
+    try {
+      return JSON.parse(raw.toString('utf8')) as unknown;
+    } catch {
+      return raw.toString('utf8').slice(0, 200);
+    }
   }
 }
 

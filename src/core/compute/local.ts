@@ -95,7 +95,7 @@ class LocalPool implements WorkerPool {
         logger: this.log,
         ...(this.options.startTimeoutMs ? { startTimeoutMs: this.options.startTimeoutMs } : {}),
       });
-      const worker = new HttpWorker({ id: workerId, label, baseUrl: process.url, token: process.token, target: { sharesFileSystem: true }, logger: this.log });
+      const worker = new HttpWorker({ id: workerId, label, baseUrl: process.url, token: process.token, sealKey: process.sealKey, target: { sharesFileSystem: true }, logger: this.log });
       const slot: Slot = { worker, process, busy: true, healthFailures: 0 };
       this.slots.set(workerId, slot);
       void process.exited.then(({ code, signal }) => this.onExit(slot, code, signal));

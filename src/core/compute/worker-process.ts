@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { AppError } from '../errors.js';
 import type { EngineLogger } from '../engine/types.js';
+import { newSealKey } from '../../protocol/sealed.js';
 import { workerReadyLineSchema } from '../../protocol/worker-protocol.js';
 
 /** The command that runs the worker: the built JS, or the TypeScript source through tsx (tests, development). */
@@ -42,6 +43,8 @@ export interface StartedWorkerProcess {
   pid: number;
   url: string;
   token: string;
+  /** The seal key every body to and from this worker is encrypted with. */
+  sealKey: string;
   /** Resolves with the exit code (or signal) once the process has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** SIGTERM, then SIGKILL after `graceMs`. Resolves when the process is gone. Idempotent. */
@@ -58,16 +61,19 @@ export interface StartWorkerOptions {
   host?: string;
   port?: number;
   token?: string;
+  sealKey?: string;
 }
 
 /** Spawns the worker and waits for its ready line (its port). */
 export async function startWorkerProcess(options: StartWorkerOptions): Promise<StartedWorkerProcess> {
   const token = options.token ?? newWorkerToken();
+  const sealKey = options.sealKey ?? newSealKey();
   const { command, args } = workerCommand();
   const child = spawn(command, args, {
     env: workerEnvironment({
       ...options.env,
       WORKER_TOKEN: token,
+      WORKER_SEAL_KEY: sealKey,
       WORKER_ID: options.workerId,
       WORKER_HOST: options.host ?? '127.0.0.1',
       WORKER_PORT: String(options.port ?? 0),
@@ -93,6 +99,7 @@ export async function startWorkerProcess(options: StartWorkerOptions): Promise<S
     pid: child.pid!,
     url: `http://${ready.host}:${ready.port}`,
     token,
+    sealKey,
     exited,
     stop: (graceMs = 5_000) => stopProcess(child, exited, graceMs),
     kill: () => {

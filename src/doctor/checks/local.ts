@@ -111,7 +111,7 @@ export function workerCheck(env: Env, logger: EngineLogger, probe: WorkerProbe, 
       try {
         started = await startWorkerProcess({ workerId: 'doctor', env: { OCR_POOL_SIZE: '1', ...workerEnv(env) }, logger, startTimeoutMs });
         if (signal.aborted) return problem('Stopped: the check ran out of time.', 'Run doctor again.');
-        const worker = new HttpWorker({ id: 'doctor', label: 'doctor', baseUrl: started.url, token: started.token, target: { sharesFileSystem: true }, logger });
+        const worker = new HttpWorker({ id: 'doctor', label: 'doctor', baseUrl: started.url, token: started.token, sealKey: started.sealKey, target: { sharesFileSystem: true }, logger });
         probe.health = await worker.health(signal);
         const h = probe.health;
         return ok(`worker ${h.version} answers /v1/health (protocol ${h.protocol}, ${h.load.cpus} CPUs${h.gpu ? `, ${h.gpu.name}` : ''}); OCR engines: ${h.ocrEngines.join(', ') || 'none'}.`);

@@ -9,13 +9,16 @@ import type { Logger } from '../../logger.js';
 import { coerceError } from '../../core/errors.js';
 import type { BatchRunner, Lookup } from '../batches/batch-runner.js';
 import { createBearerCheck } from './bearer-auth.js';
-import { HttpError, readJsonBody, sendError, sendJson } from './http-io.js';
+import { HttpError, plainCodec, readJsonBody, sealedCodec, sendError, sendJson } from './http-io.js';
+import type { BodyCodec } from './http-io.js';
 
 /** Longest a client may hold a poll open. */
 export const MAX_WAIT_MS = 30_000;
 
 export interface RouteDeps {
   token: string;
+  /** When set, every /v1 body is sealed (src/protocol/sealed.ts) and plain ones are refused. */
+  sealKey?: Buffer | null;
   maxBodyBytes: number;
   runner: BatchRunner;
   health(): Promise<WorkerHealth>;
@@ -43,18 +46,18 @@ function notFound(lookup: Lookup & { found: false }, batchId: string): HttpError
     : new HttpError(404, 'batch_not_found', `no batch ${batchId} on this worker`);
 }
 
-async function postBatch(req: IncomingMessage, res: ServerResponse, deps: RouteDeps): Promise<void> {
-  const parsed = batchRequestSchema.safeParse(await readJsonBody(req, deps.maxBodyBytes));
+async function postBatch(req: IncomingMessage, res: ServerResponse, deps: RouteDeps, codec: BodyCodec): Promise<void> {
+  const parsed = batchRequestSchema.safeParse(await readJsonBody(req, deps.maxBodyBytes, codec));
   if (!parsed.success) throw invalid(parsed.error.issues);
   const problems = deps.checkBatch(parsed.data);
   if (problems.length > 0) throw invalid(problems);
   const submission = deps.runner.submit(parsed.data);
   if (submission.outcome === 'conflict') throw new HttpError(409, 'batch_conflict', submission.message);
   if (submission.outcome === 'closed') throw new HttpError(503, 'shutting_down', 'the worker is shutting down');
-  sendJson(res, 202, submission.state);
+  sendJson(res, 202, submission.state, {}, codec);
 }
 
-async function getBatch(url: URL, batchId: string, res: ServerResponse, deps: RouteDeps): Promise<void> {
+async function getBatch(url: URL, batchId: string, res: ServerResponse, deps: RouteDeps, codec: BodyCodec): Promise<void> {
   const query = pollQuerySchema.safeParse(Object.fromEntries(url.searchParams));
   if (!query.success) throw invalid(query.error.issues);
   const { after, waitMs } = query.data;
@@ -64,13 +67,13 @@ async function getBatch(url: URL, batchId: string, res: ServerResponse, deps: Ro
   await deps.runner.waitForUpdate(batchId, after, waitMs, closed.signal);
   const lookup = deps.runner.lookup(batchId, after);
   if (!lookup.found) throw notFound(lookup, batchId);
-  if (!res.writableEnded && !closed.signal.aborted) sendJson(res, 200, lookup.state);
+  if (!res.writableEnded && !closed.signal.aborted) sendJson(res, 200, lookup.state, {}, codec);
 }
 
-function deleteBatch(batchId: string, res: ServerResponse, deps: RouteDeps): void {
+function deleteBatch(batchId: string, res: ServerResponse, deps: RouteDeps, codec: BodyCodec): void {
   const lookup = deps.runner.cancel(batchId);
   if (!lookup.found) throw notFound(lookup, batchId);
-  sendJson(res, 200, lookup.state);
+  sendJson(res, 200, lookup.state, {}, codec);
 }
 
 const BATCH_PATH = /^\/v1\/batches\/([^/]+)$/;
@@ -83,21 +86,21 @@ function decodeBatchId(segment: string): string {
   }
 }
 
-async function routeV1(url: URL, req: IncomingMessage, res: ServerResponse, deps: RouteDeps): Promise<void> {
+async function routeV1(url: URL, req: IncomingMessage, res: ServerResponse, deps: RouteDeps, codec: BodyCodec): Promise<void> {
   const method = req.method ?? 'GET';
   if (url.pathname === '/v1/health') {
     if (method !== 'GET') throw new HttpError(405, 'method_not_allowed', 'use GET');
-    return sendJson(res, 200, await deps.health());
+    return sendJson(res, 200, await deps.health(), {}, codec);
   }
   if (url.pathname === '/v1/batches') {
     if (method !== 'POST') throw new HttpError(405, 'method_not_allowed', 'use POST');
-    return postBatch(req, res, deps);
+    return postBatch(req, res, deps, codec);
   }
   const match = BATCH_PATH.exec(url.pathname);
   if (!match) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
   const batchId = decodeBatchId(match[1] as string);
-  if (method === 'GET') return getBatch(url, batchId, res, deps);
-  if (method === 'DELETE') return deleteBatch(batchId, res, deps);
+  if (method === 'GET') return getBatch(url, batchId, res, deps, codec);
+  if (method === 'DELETE') return deleteBatch(batchId, res, deps, codec);
   throw new HttpError(405, 'method_not_allowed', 'use GET or DELETE');
 }
 
@@ -110,10 +113,17 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: RouteDeps,
   if (!url.pathname.startsWith('/v1/')) throw new HttpError(404, 'not_found', `no route ${url.pathname}`);
   if (!isAuthorized(req.headers.authorization)) throw new HttpError(401, 'unauthorized', 'a valid bearer token is required');
   deps.onAuthorized?.();
-  await routeV1(url, req, res, deps);
+  const method = req.method ?? 'GET';
+  const codec = deps.sealKey ? sealedCodec(deps.sealKey, method, `${url.pathname}${url.search}`) : plainCodec;
+  try {
+    await routeV1(url, req, res, deps, codec);
+  } catch (error) {
+    // Past the token check, errors are answered under the seal too: they can carry batch details.
+    respondWithError(res, error, deps.logger, codec);
+  }
 }
 
-function respondWithError(res: ServerResponse, thrown: unknown, logger: Logger): void {
+function respondWithError(res: ServerResponse, thrown: unknown, logger: Logger, codec: BodyCodec = plainCodec): void {
   const error = thrown instanceof HttpError ? thrown : new HttpError(500, 'internal', 'internal error');
   if (!(thrown instanceof HttpError)) logger.error({ err: coerceError(thrown) }, 'request failed');
   if (res.headersSent) {
@@ -124,7 +134,7 @@ function respondWithError(res: ServerResponse, thrown: unknown, logger: Logger):
   if (error.status === 401) headers['www-authenticate'] = 'Bearer';
   // The rest of an oversized body is not worth reading: close the connection instead.
   if (error.status === 413) headers.connection = 'close';
-  sendError(res, error, headers);
+  sendError(res, error, headers, codec);
 }
 
 /** The request listener for the worker's HTTP server. */

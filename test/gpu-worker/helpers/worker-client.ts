@@ -10,6 +10,7 @@ export const TOKEN = 'test-token-0123456789abcdef';
 export function testConfig(overrides: Partial<WorkerConfig> = {}): WorkerConfig {
   return {
     token: TOKEN,
+    sealKey: null,
     host: '127.0.0.1',
     port: 0,
     workerId: 'test-worker',

@@ -20,6 +20,8 @@ const SECRET_NAME = /(API_KEY|SECRET|PASSWORD|SERVICE_ROLE|ANTHROPIC|SUPABASE|CL
 export interface InstanceEnvInput {
   workerId: string;
   token: string;
+  /** The worker's own seal key (src/protocol/sealed.ts), like its token minted for this machine only. */
+  sealKey: string;
   port: number;
   /** Worker settings from configuration (OCR_ENGINE, OCR_LANGS, LOG_LEVEL…). */
   settings: Record<string, string>;
@@ -34,26 +36,28 @@ export function buildInstanceEnv(input: InstanceEnvInput, secrets: readonly stri
     ...input.settings,
     WORKER_ID: input.workerId,
     WORKER_TOKEN: input.token,
+    WORKER_SEAL_KEY: input.sealKey,
     WORKER_HOST: '0.0.0.0',
     WORKER_PORT: String(input.port),
     [portMappingKey(input.port)]: '1',
   };
-  assertSafeInstanceEnv(env, secrets, input.token);
+  assertSafeInstanceEnv(env, secrets, [input.token, input.sealKey]);
   return env;
 }
 
 /**
- * Refuses an env that names anything but worker settings, or that carries a known secret's value. `ownToken`
- * is the one secret that must be there. Vast caps each value at 256 characters.
+ * Refuses an env that names anything but worker settings, or that carries a known secret's value. `own` are the
+ * machine's own token and seal key, the secrets that must be there. Vast caps each value at 256 characters.
  */
-export function assertSafeInstanceEnv(env: Record<string, string>, secrets: readonly string[], ownToken: string): void {
+export function assertSafeInstanceEnv(env: Record<string, string>, secrets: readonly string[], own: string | readonly string[]): void {
+  const ownValues = typeof own === 'string' ? [own] : own;
   for (const [name, value] of Object.entries(env)) {
     if (PORT_MAPPING.test(name)) continue;
     if (!ALLOWED.test(name) || SECRET_NAME.test(name)) {
       throw new AppError('vast_env_refused', `Refusing to send "${name}" to a rented machine: only worker settings may go there.`);
     }
     if (value.length > 256) throw new AppError('vast_env_refused', `The worker setting ${name} is longer than Vast allows (256 characters).`);
-    if (value === ownToken) continue;
+    if (ownValues.includes(value)) continue;
     const leaks = secrets.some((secret) => secret.length >= 8 && value.includes(secret)) || maskSecrets(value) !== value;
     if (leaks) throw new AppError('vast_env_refused', `Refusing to send ${name} to a rented machine: its value is a secret of this installation.`);
   }

@@ -21,6 +21,8 @@ export interface Machine {
   instanceId: number | null;
   pricePerHour: number;
   token: string;
+  /** Encrypts every body to and from the worker: the link to a rented machine crosses the internet. */
+  sealKey: string;
   createdAt: number;
   endedAt: number | null;
   state: MachineState;

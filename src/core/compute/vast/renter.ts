@@ -84,7 +84,7 @@ export class Renter {
 
   private async create(machine: Machine, signal: AbortSignal): Promise<CreateOutcome> {
     const { client, settings } = this.host;
-    const env = buildInstanceEnv({ workerId: machine.workerId, token: machine.token, port: settings.workerPort, settings: this.host.workerEnv }, this.host.secrets);
+    const env = buildInstanceEnv({ workerId: machine.workerId, token: machine.token, sealKey: machine.sealKey, port: settings.workerPort, settings: this.host.workerEnv }, this.host.secrets);
     const request = { image: settings.image!, diskGb: settings.diskGb, label: machine.label, env };
     for (let tries = 0; ; tries += 1) {
       machine.createdAt = this.host.clock.now();
@@ -167,6 +167,7 @@ export class Renter {
       label: `${machine.offer.gpuName} · vast ${machine.instanceId}`,
       baseUrl: running.url,
       token: machine.token,
+      sealKey: machine.sealKey,
       target: { sharesFileSystem: false },
       logger: this.host.log,
       ...(this.host.workerFetch ? { fetch: this.host.workerFetch } : {}),

@@ -11,6 +11,7 @@ import { coerceError } from '../../errors.js';
 import { recordCalibrationSample } from '../../store/calibration.js';
 import { sessionWorkers } from '../../store/workers.js';
 import { newWorkerToken } from '../worker-process.js';
+import { newSealKey } from '../../../protocol/sealed.js';
 import { registerSecret } from '../../../logger.js';
 import { humanLabel, machineCost, machineLabel } from './machine.js';
 import type { Machine } from './machine.js';
@@ -312,7 +313,9 @@ export class VastPool implements WorkerPool {
     this.sequence += 1;
     this.claimedOffers.add(offer.id);
     const token = newWorkerToken();
+    const sealKey = newSealKey();
     registerSecret(token);
+    registerSecret(sealKey);
     return {
       seq: this.sequence,
       workerId: `${this.context.sessionId}.vast${this.sequence}`,
@@ -321,6 +324,7 @@ export class VastPool implements WorkerPool {
       instanceId: null,
       pricePerHour: offer.pricePerHour,
       token,
+      sealKey,
       createdAt: this.deps.clock.now(),
       endedAt: null,
       state: 'starting',
