@@ -4,12 +4,16 @@
  */
 import { createRequire } from 'node:module';
 import path from 'node:path';
+// Must be imported before pdf.js, to capture the engine's own Array.prototype.push.
+import { restoreNativePush } from './native-push.js';
 import * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { PDFDocumentProxy, PDFPageProxy, RenderParameters } from 'pdfjs-dist/types/src/display/api.js';
 import { DocumentError } from '../../core/errors.js';
 import { fitScale, rgbaToGray } from '../image/pixels.js';
 import type { PageReading, RenderedImage } from '../isolate/isolate-messages.js';
 import { countTextChars, textFromItems, type TextChunk } from './page-text.js';
+
+restoreNativePush();
 
 /** Operators that paint a raster image (scans are images, or 1-bit image masks for fax-style scans). */
 const IMAGE_OPS: ReadonlySet<number> = new Set([
@@ -84,7 +88,10 @@ export async function openPdf(data: Uint8Array, passwords: readonly string[]): P
     update(new Error('no configured password opens this PDF'));
   };
   try {
-    return await task.promise;
+    const doc = await task.promise;
+    // pdf.js loads its worker code (with the same polyfills) on the first document.
+    restoreNativePush();
+    return doc;
   } catch (error) {
     await task.destroy().catch(() => undefined);
     throw classifyOpenError(error, exhausted);
@@ -110,11 +117,24 @@ async function formValues(page: PDFPageProxy): Promise<string[]> {
     .filter((value): value is string => typeof value === 'string' && value.trim().length > 0);
 }
 
-async function pageText(page: PDFPageProxy): Promise<string> {
+async function pageText(page: PDFPageProxy, withForms: boolean): Promise<string> {
   const content = await page.getTextContent();
   const items = content.items.filter((item): item is TextChunk & typeof item => 'str' in item);
-  const fields = await formValues(page);
+  const fields = withForms ? await formValues(page) : [];
   return [textFromItems(items), ...fields].filter(Boolean).join('\n');
+}
+
+/**
+ * Whether the document has form fields at all. Reading every page's annotations costs about 40 % of text-layer
+ * extraction, so it is done only for documents that have something to find there.
+ */
+async function hasFormFields(doc: PDFDocumentProxy): Promise<boolean> {
+  try {
+    return (await doc.getFieldObjects()) !== null;
+  } catch {
+    // A broken AcroForm dictionary: look at the annotations page by page, as if there were fields.
+    return true;
+  }
 }
 
 async function drawsImage(page: PDFPageProxy): Promise<boolean> {
@@ -131,24 +151,28 @@ function pageFailure(pageNumber: number, error: unknown): PageReading {
  * Reads one page's text layer and decides whether it needs OCR: only when it has almost no text AND paints an
  * image. Blank and vector-only pages are left alone. A broken page is reported, not fatal.
  */
-async function readPage(doc: PDFDocumentProxy, pageNumber: number, minTextChars: number): Promise<PageReading> {
+async function readPage(doc: PDFDocumentProxy, pageNumber: number, minTextChars: number, withForms: boolean): Promise<PageReading> {
   const page = await loadPage(doc, pageNumber);
+  let listedOperators = false;
   try {
-    const text = await pageText(page);
+    const text = await pageText(page, withForms);
     const chars = countTextChars(text);
-    const needsOcr = chars < minTextChars && (await drawsImage(page));
+    listedOperators = chars < minTextChars;
+    const needsOcr = listedOperators && (await drawsImage(page));
     return { page: pageNumber, text, chars, needsOcr, error: null };
   } catch (error) {
     return pageFailure(pageNumber, error);
   } finally {
-    page.cleanup();
+    // Only an operator list leaves much behind; cleaning up after every page would cost ~10 % of the text layer.
+    if (listedOperators) page.cleanup();
   }
 }
 
 export async function readPages(doc: PDFDocumentProxy, minTextChars: number): Promise<PageReading[]> {
+  const withForms = await hasFormFields(doc);
   const readings: PageReading[] = [];
   for (let pageNumber = 1; pageNumber <= doc.numPages; pageNumber += 1) {
-    readings.push(await readPage(doc, pageNumber, minTextChars));
+    readings.push(await readPage(doc, pageNumber, minTextChars, withForms));
   }
   return readings;
 }
