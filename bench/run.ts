@@ -4,12 +4,14 @@
  */
 import { runDriveListingBench } from './drive-listing.js';
 import { runEngineBench } from './engine.js';
+import { runWorkerBench } from './worker.js';
 import type { Figure } from './report.js';
 import { printTable, writeResults } from './report.js';
 
 const BENCHES: Record<string, () => Promise<Figure[]>> = {
   engine: runEngineBench,
   'drive-listing': runDriveListingBench,
+  worker: runWorkerBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
