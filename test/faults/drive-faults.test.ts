@@ -1,0 +1,93 @@
+/**
+ * Fault matrix, Google Drive row: faults on the listing (files.list, the orchestrator's Drive client) and on the
+ * downloads (files/<id>?alt=media, the workers' URL fetcher), in a small real session Drive → workers → Supabase +
+ * SQLite + Claude. See fault-table.ts for the whole matrix.
+ */
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from './helpers/faults.js';
+import type { FaultBody } from './helpers/faults.js';
+import { expectCloudBooks } from './helpers/accounting.js';
+import { createCloudCell, startCloudFakes, stopCloudFakes } from './helpers/cloud-cell.js';
+import type { CellOutcome, CloudCell, CloudFakes } from './helpers/cloud-cell.js';
+import { runCells } from './fault-table.js';
+import type { FaultName } from './fault-table.js';
+
+const LISTING = { method: 'GET', path: /^\/drive\/v3\/files$/ };
+const DOWNLOAD = { method: 'GET', path: /^\/drive\/v3\/files\/[^/]+$/ };
+
+/** The same fault once on the listing and twice on downloads. */
+function onBoth(fakes: CloudFakes, fault: FaultBody): number {
+  inject(fakes.drive.http, fault, LISTING);
+  inject(fakes.drive.http, fault, DOWNLOAD, 2);
+  return 3;
+}
+
+/** Arranges the fault; returns how many injected faults the session must meet, and what it must end with. */
+type Scenario = (cell: CloudCell) => Promise<{ faults: number; outcome: CellOutcome }>;
+
+const ALL_DONE: CellOutcome = { done: 8 };
+
+const SCENARIOS: Partial<Record<FaultName, Scenario>> = {
+  '429 with retry-after': (cell) => Promise.resolve({ faults: onBoth(cell.fakes, { kind: 'rate_limit', retryAfterSeconds: 1 }), outcome: ALL_DONE }),
+  '429 without retry-after': (cell) => Promise.resolve({ faults: onBoth(cell.fakes, { kind: 'rate_limit' }), outcome: ALL_DONE }),
+  '5xx': (cell) => Promise.resolve({ faults: onBoth(cell.fakes, { kind: 'status', status: 503 }), outcome: ALL_DONE }),
+  'timeout (hang)': (cell) => Promise.resolve({ faults: onBoth(cell.fakes, { kind: 'hang' }), outcome: ALL_DONE }),
+  'connection reset': (cell) => Promise.resolve({ faults: onBoth(cell.fakes, { kind: 'reset' }), outcome: ALL_DONE }),
+  'slow body': (cell) => Promise.resolve({ faults: onBoth(cell.fakes, { kind: 'slow_body', bytesPerChunk: 200, delayMs: 5 }), outcome: ALL_DONE }),
+  'vanished file': (cell) => {
+    cell.fixture.engine.events.on('session.planned', () => cell.fakes.drive.remove(cell.fileIds[2]!));
+    return Promise.resolve({ faults: 0, outcome: { done: 7, skipped: 1 } });
+  },
+  'down past retries': async (cell) => {
+    const { drive } = cell.fakes;
+    drive.http.inject({ kind: 'status', status: 503, match: LISTING, times: 4 });
+    await expect(cell.plan()).rejects.toMatchObject({ message: expect.stringMatching(/Drive/) });
+    expect(cell.fixture.store.db.prepare('SELECT COUNT(*) AS n FROM sessions').get()).toEqual({ n: 0 });
+    // One file's downloads keep failing: every fetch attempt of every engine attempt.
+    drive.http.inject({ kind: 'status', status: 503, match: { method: 'GET', path: new RegExp(`/files/${cell.fileIds[5]}$`) }, times: 1_000 });
+    return { faults: 4, outcome: { done: 7, failed: 1 } };
+  },
+};
+
+let fakes: CloudFakes;
+let cell: CloudCell | null = null;
+
+beforeAll(async () => {
+  fakes = await startCloudFakes();
+});
+
+afterEach(async () => {
+  fakes.drive.http.clearFaults();
+  await cell?.cleanup();
+  cell = null;
+});
+
+afterAll(async () => {
+  await stopCloudFakes(fakes);
+});
+
+describe('fault matrix: Google Drive', () => {
+  it.each(runCells('drive'))('%s', async (_title, { fault }) => {
+    const scenario = SCENARIOS[fault];
+    expect(scenario, `no scenario for ${fault}`).toBeDefined();
+    cell = await createCloudCell(fakes);
+    const before = fakes.drive.http.requests.length;
+    const claudeBefore = fakes.claude.batchedRequests;
+    const { faults, outcome } = await scenario!(cell);
+
+    const sessionId = await cell.plan();
+    const view = await cell.run(sessionId);
+    const { db } = cell.fixture.store;
+
+    expect(fakes.drive.http.requests.slice(before).filter((r) => r.fault !== null).length).toBeGreaterThanOrEqual(faults);
+    await expectCloudBooks(cell, sessionId, view, outcome, claudeBefore);
+    if (fault === 'down past retries') {
+      const failed = db.prepare(`SELECT source_id, last_error_code FROM documents WHERE session_id = ? AND status = 'failed'`).all(sessionId);
+      expect(failed).toEqual([{ source_id: cell.fileIds[5], last_error_code: 'fetch_failed' }]);
+    }
+    if (fault === 'vanished file') {
+      const skipped = db.prepare(`SELECT source_id, last_error_code FROM documents WHERE session_id = ? AND status = 'skipped'`).all(sessionId);
+      expect(skipped).toEqual([{ source_id: cell.fileIds[2], last_error_code: 'not_found' }]);
+    }
+  });
+});
