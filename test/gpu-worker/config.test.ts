@@ -22,7 +22,7 @@ describe('parseWorkerConfig', () => {
       CONTAINER_ID: '12345', CONTAINER_API_KEY: 'container-key-1', VAST_API_URL: 'http://vast.test/',
     };
     expect(parseWorkerConfig(env, 2)).toEqual({
-      token: TOKEN, host: '0.0.0.0', port: 8080, workerId: 'gpu-1', ocrEngine: 'tesseract', ocrLangs: 'eng+spa',
+      token: TOKEN, sealKey: null, host: '0.0.0.0', port: 8080, workerId: 'gpu-1', ocrEngine: 'tesseract', ocrLangs: 'eng+spa',
       ocrPoolSize: 16, concurrency: 4, documentTimeoutMs: 5000, documentHeapMb: 2048, maxBodyBytes: 1000,
       exitOnStdinClose: true, logLevel: 'debug',
       vlm: { url: 'http://127.0.0.1:8000/v1', model: 'my/model', concurrency: 8, apiKey: 'vlm-key-123', timeoutMs: 9000 },
