@@ -50,7 +50,6 @@ start_vllm() {
     --served-model-name "$OCR_VLM_MODEL" \
     --max-model-len "$VLLM_MAX_MODEL_LEN" \
     --gpu-memory-utilization "$VLLM_GPU_MEMORY_UTILIZATION" \
-    --disable-log-requests \
     ${VLLM_EXTRA_ARGS:-} &
   vllm_pid=$!
 }
