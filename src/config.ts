@@ -142,7 +142,9 @@ export const envSchema = z.object({
   VAST_DISK_GB: int(10, 4_096, 40),
   VAST_MIN_RELIABILITY: z.coerce.number({ error: 'must be a number' }).min(0, 'must be 0..1').max(1, 'must be 0..1').default(0.98),
   VAST_MIN_DOWNLOAD_MBPS: z.coerce.number({ error: 'must be a number' }).min(0, 'must be at least 0').default(200),
-  VAST_MIN_CUDA: z.coerce.number({ error: 'must be a number' }).min(0, 'must be at least 0').default(12),
+  // The worker image is built on CUDA 12.8 (driver ≥ 570): older hosts cannot run it.
+  VAST_MIN_CUDA: z.coerce.number({ error: 'must be a number' }).min(0, 'must be at least 0').default(12.8),
+  VAST_WORKER_START_TIMEOUT_MIN: positive(30),
   VAST_LOADING_TIMEOUT_MIN: positive(20),
   VAST_MAX_REPLACEMENTS: int(0, 100, 4),
   VAST_IDLE_GRACE_S: int(0, 3_600, 120),

@@ -41,7 +41,7 @@ export function fakeOffer(id: number, overrides: Row = {}): Row {
     id, ask_contract_id: id, machine_id: 5_000 + id, gpu_name: 'RTX 4090', num_gpus: 1, gpu_ram: 24_564, gpu_total_ram: 24_564,
     cpu_cores: 32, cpu_cores_effective: 16, cpu_ram: 64_000, disk_space: 200, dph_total: 0.4, storage_cost: 0.15,
     inet_down: 900, inet_up: 600, reliability: 0.995, reliability2: 0.995, dlperf: 80, score: 200, compute_cap: 890,
-    cuda_max_good: 12.4, direct_port_count: 20, geolocation: 'Quebec, CA', verified: true, external: false, rentable: true, rented: false,
+    cuda_max_good: 12.8, direct_port_count: 20, geolocation: 'Quebec, CA', verified: true, external: false, rentable: true, rented: false,
     ...overrides,
   };
 }

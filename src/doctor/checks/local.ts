@@ -181,7 +181,7 @@ export function workerImageCheck(env: Env): DoctorCheck {
     name: 'worker image',
     run: () => {
       if (!env.VAST_AI_API_KEY) return Promise.resolve(off('Only needed with Vast.ai.'));
-      if (!env.WORKER_IMAGE) return Promise.resolve(problem('VAST_AI_API_KEY is set but WORKER_IMAGE is not.', 'Set WORKER_IMAGE to the worker\'s Docker image (docs/cloud.md, "Worker image").'));
+      if (!env.WORKER_IMAGE) return Promise.resolve(problem('VAST_AI_API_KEY is set but WORKER_IMAGE is not.', 'Set WORKER_IMAGE to the worker\'s Docker image (docs/worker.md).'));
       if (!IMAGE_REFERENCE.test(env.WORKER_IMAGE)) return Promise.resolve(problem(`WORKER_IMAGE "${env.WORKER_IMAGE}" is not a Docker image reference.`, 'Use registry/name:tag, e.g. ghcr.io/you/aseagi-worker:1.0.'));
       return Promise.resolve(ok(`WORKER_IMAGE=${env.WORKER_IMAGE}`));
     },

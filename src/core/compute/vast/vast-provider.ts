@@ -127,7 +127,7 @@ function assertMayRent(settings: VastSettings, context: ComputeSessionContext): 
   }
   if (!settings.image) {
     throw new AppError('vast_no_image', 'WORKER_IMAGE is not set: there is no worker image to run on a rented machine.', {
-      hint: 'Build and push the gpu-worker image (docs/vast.md, "Worker image") and set WORKER_IMAGE.',
+      hint: 'Build and push the gpu-worker image (docs/worker.md) and set WORKER_IMAGE.',
     });
   }
 }

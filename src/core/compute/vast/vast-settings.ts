@@ -49,7 +49,7 @@ export const VAST_DEFAULTS = {
   diskGb: 40,
   minReliability: 0.98,
   minDownloadMbps: 200,
-  minCudaVersion: 12,
+  minCudaVersion: 12.8,
   loadingTimeoutMin: 20,
   maxReplacements: 4,
   idleGraceS: 120,
@@ -71,7 +71,8 @@ export function vastSettingsFromEnv(env: Env, apiKey: string): VastSettings {
     minDownloadMbps: env.VAST_MIN_DOWNLOAD_MBPS,
     minCudaVersion: env.VAST_MIN_CUDA,
     loadingTimeoutMs: env.VAST_LOADING_TIMEOUT_MIN * 60_000,
-    workerStartTimeoutMs: 5 * 60_000,
+    // A first vLLM start downloads the model (about 9 GB) before the worker answers; BAKE_MODEL images start faster.
+    workerStartTimeoutMs: env.VAST_WORKER_START_TIMEOUT_MIN * 60_000,
     maxReplacements: env.VAST_MAX_REPLACEMENTS,
     idleGraceMs: env.VAST_IDLE_GRACE_S * 1000,
     creditReserveMinutes: env.VAST_CREDIT_RESERVE_MIN,
