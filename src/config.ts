@@ -100,6 +100,9 @@ export const envSchema = z.object({
   DOCUMENT_TIMEOUT_S: positive(300),
   MAX_DOCUMENT_MB: positive(2048),
   PDF_PASSWORDS: csv,
+  OCR_VLM_URL: optionalString.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL, e.g. http://127.0.0.1:8000/v1' }).optional()),
+  OCR_VLM_MODEL: optionalString,
+  OCR_VLM_API_KEY: optionalString,
   // ── HTTP API ──
   HTTP_PORT: int(0, 65_535, 8001),
   HTTP_HOST: z.string().default('127.0.0.1'),
@@ -178,6 +181,7 @@ export const SECRET_VARIABLES = [
   'ANTHROPIC_API_KEY',
   'CLAUDE_API_KEY',
   'PDF_PASSWORDS',
+  'OCR_VLM_API_KEY',
 ] as const;
 
 export interface LoadOptions {

@@ -116,9 +116,22 @@ function sourceResolver(env: Env, logger: Logger, driveAuth: () => OAuth2Client)
   };
 }
 
+/**
+ * Local workers may also use a VLM server on this machine or network (a rented machine runs its own, and never
+ * receives a key of this installation).
+ */
+export function localWorkerEnv(env: Env): Record<string, string> {
+  return {
+    ...workerEnv(env),
+    ...(env.OCR_VLM_URL ? { OCR_VLM_URL: env.OCR_VLM_URL } : {}),
+    ...(env.OCR_VLM_MODEL ? { OCR_VLM_MODEL: env.OCR_VLM_MODEL } : {}),
+    ...(env.OCR_VLM_API_KEY ? { OCR_VLM_API_KEY: env.OCR_VLM_API_KEY } : {}),
+  };
+}
+
 /** Vast.ai when its key is set (renting needs a confirmation per session), else worker processes on this machine. */
 function computeFor(env: Env, store: OpenedDatabase, logger: Logger, clock: Clock): ComputeProvider {
-  if (!env.VAST_AI_API_KEY) return createLocalCompute({ workers: env.LOCAL_WORKERS, workerEnv: workerEnv(env), logger });
+  if (!env.VAST_AI_API_KEY) return createLocalCompute({ workers: env.LOCAL_WORKERS, workerEnv: localWorkerEnv(env), logger });
   return createVastCompute({
     settings: vastSettingsFromEnv(env, env.VAST_AI_API_KEY),
     db: store.db,

@@ -24,7 +24,7 @@ import type { CalibrationRow } from '../core/store/calibration.js';
 import { openDatabase } from '../core/store/database.js';
 import type { OpenedDatabase } from '../core/store/database.js';
 import { measuredSecondsPerDocument } from '../core/store/sessions.js';
-import { engineSettings, secretValues, workerEnv } from '../main.js';
+import { engineSettings, secretValues, localWorkerEnv } from '../main.js';
 import { Reservoir, gpuThroughput, processSample } from './estimate-sample.js';
 import type { SampleFigures } from './estimate-sample.js';
 import { formatBytes, formatDuration, formatUsd } from './format.js';
@@ -105,7 +105,7 @@ async function sampleAndProject(
   const { env } = options;
   const sample = await processSample(
     picked.map((doc) => ({ doc, path: join(root, ...doc.sourceId.split('/')) })),
-    { batchOptions: engineSettings(env).batchOptions, workerEnv: workerEnv(env), logger: options.logger },
+    { batchOptions: engineSettings(env).batchOptions, workerEnv: localWorkerEnv(env), logger: options.logger },
   );
   const gpu = gpuThroughput(env, sample.profile, options.calibration);
   const projection: SampleProjection = {
@@ -133,7 +133,7 @@ async function vastOfferEstimates(env: Env, options: FolderEstimateOptions & { d
       db: store.db,
       clock: systemClock,
       logger: options.logger,
-      workerEnv: workerEnv(env),
+      workerEnv: localWorkerEnv(env),
       secrets: secretValues(env),
     });
     const offers = await vast.findOffers({ limit: 3 }, profile);

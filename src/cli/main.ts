@@ -16,7 +16,7 @@ import { buildSessionView } from '../core/engine/status-view.js';
 import { countSearchResults, searchResults } from '../core/store/results.js';
 import { createLogger } from '../logger.js';
 import type { Logger } from '../logger.js';
-import { createApp, engineSettings, workerEnv } from '../main.js';
+import { createApp, engineSettings, localWorkerEnv } from '../main.js';
 import type { App } from '../main.js';
 import { exportResults } from './export.js';
 import type { ExportFormat } from './export.js';
@@ -250,7 +250,7 @@ export function buildProgram(): { program: Command; exitCode: () => number } {
       const { env, logger } = context(program);
       const results = await extractFiles(files, {
         batchOptions: engineSettings(env).batchOptions,
-        workerEnv: workerEnv(env),
+        workerEnv: localWorkerEnv(env),
         logger,
         onResult: (file, result) => {
           if (opts.json) print(JSON.stringify({ file, ...result }));

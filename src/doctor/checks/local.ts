@@ -11,7 +11,7 @@ import type { StartedWorkerProcess } from '../../core/compute/worker-process.js'
 import type { EngineLogger } from '../../core/engine/types.js';
 import { openDatabase } from '../../core/store/database.js';
 import { MIGRATIONS, appliedMigrations } from '../../core/store/migrations.js';
-import { workerEnv } from '../../main.js';
+import { localWorkerEnv } from '../../main.js';
 import type { WorkerHealth } from '../../protocol/worker-protocol.js';
 import { ok, off, problem, warning } from '../types.js';
 import type { CheckResult, DoctorCheck } from '../types.js';
@@ -109,7 +109,7 @@ export function workerCheck(env: Env, logger: EngineLogger, probe: WorkerProbe, 
       const killOnAbort = (): void => started?.kill();
       signal.addEventListener('abort', killOnAbort, { once: true });
       try {
-        started = await startWorkerProcess({ workerId: 'doctor', env: { OCR_POOL_SIZE: '1', ...workerEnv(env) }, logger, startTimeoutMs });
+        started = await startWorkerProcess({ workerId: 'doctor', env: { OCR_POOL_SIZE: '1', ...localWorkerEnv(env) }, logger, startTimeoutMs });
         if (signal.aborted) return problem('Stopped: the check ran out of time.', 'Run doctor again.');
         const worker = new HttpWorker({ id: 'doctor', label: 'doctor', baseUrl: started.url, token: started.token, sealKey: started.sealKey, target: { sharesFileSystem: true }, logger });
         probe.health = await worker.health(signal);
