@@ -3,11 +3,12 @@
  * and image decoding happens. The server thread can terminate it at any moment (wall-time limit) and it dies
  * alone when it runs out of memory. It holds at most one open document.
  */
-import { parentPort } from 'node:worker_threads';
+import { parentPort, resourceLimits } from 'node:worker_threads';
 import type { PDFDocumentProxy } from 'pdfjs-dist/types/src/display/api.js';
 import { DocumentError, coerceError } from '../../core/errors.js';
 import { decodeImageGray } from '../image/image-decode.js';
 import { openPdf, readPages, renderPageGray } from '../pdf/pdf-reader.js';
+import { BUFFER_LIMIT_EXIT_CODE, limitBufferSizes } from './buffer-limit.js';
 import type { IsolateOperations, IsolateReplyMessage, IsolateRequestMessage } from './isolate-messages.js';
 
 type Handlers = {
@@ -40,9 +41,12 @@ const handlers: Handlers = {
   'close-document': closeDocument,
 };
 
+/** What @napi-rs/canvas says when a page draws an image too large to allocate (e.g. 30,000 × 30,000 pixels). */
+const CANVAS_TOO_LARGE = /Create skia surface failed/;
+
 function errorReply(id: number, thrown: unknown): IsolateReplyMessage {
   const error = coerceError(thrown);
-  const code = error instanceof DocumentError ? error.code : 'internal';
+  const code = error instanceof DocumentError ? error.code : CANVAS_TOO_LARGE.test(error.message) ? 'too_complex' : 'internal';
   return { id, ok: false, error: { code, message: error.message } };
 }
 
@@ -61,6 +65,10 @@ async function handle(port: NonNullable<typeof parentPort>, message: IsolateRequ
     port.postMessage(errorReply(message.id, error));
   }
 }
+
+// One buffer may be as large as the whole heap limit, no larger (decompression bombs; see buffer-limit.ts).
+const heapMb = resourceLimits.maxOldGenerationSizeMb;
+if (parentPort && heapMb) limitBufferSizes(heapMb * 1024 * 1024, () => process.exit(BUFFER_LIMIT_EXIT_CODE));
 
 const port = parentPort;
 if (port) port.on('message', (message: IsolateRequestMessage) => void handle(port, message));

@@ -7,6 +7,7 @@ import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../../logger.js';
 import { DocumentError } from '../../core/errors.js';
 import { raceAbort } from '../abort.js';
+import { BUFFER_LIMIT_EXIT_CODE } from './buffer-limit.js';
 import type { IsolateOperation, IsolateOperations, IsolateReplyMessage, IsolateRequestMessage } from './isolate-messages.js';
 import { spawnThread } from './spawn-thread.js';
 
@@ -34,10 +35,17 @@ function deathError(error: Error & { code?: string }, heapMb: number): DocumentE
   return new DocumentError('worker_crashed', `document isolate failed: ${error.message}`, { cause: error });
 }
 
+function exitError(code: number, heapMb: number): DocumentError {
+  if (code === BUFFER_LIMIT_EXIT_CODE) {
+    return new DocumentError('too_complex', `the document needed a buffer over the ${heapMb} MB memory limit`, { retryable: false });
+  }
+  return new DocumentError('worker_crashed', 'document isolate exited');
+}
+
 export class Isolate {
   readonly #thread: Worker;
   readonly #pending = new Map<number, Pending>();
-  readonly #exited: Promise<void>;
+  readonly #exited: Promise<number>;
   #nextId = 1;
   #death: DocumentError | null = null;
   /** Documents this isolate has worked on; the pool recycles old isolates. */
@@ -53,8 +61,8 @@ export class Isolate {
       options.logger.warn({ err: error }, 'document isolate died');
       this.#die(deathError(error, options.heapMb));
     });
-    this.#exited = new Promise((resolve) => this.#thread.once('exit', () => resolve()));
-    void this.#exited.then(() => this.#die(new DocumentError('worker_crashed', 'document isolate exited')));
+    this.#exited = new Promise((resolve) => this.#thread.once('exit', (code) => resolve(code)));
+    void this.#exited.then((code) => this.#die(exitError(code, options.heapMb)));
   }
 
   get alive(): boolean {
