@@ -82,7 +82,9 @@ beforeAll(async () => {
   expect(started.status, started.text).toBe(200);
   sessionId = started.json.session_id as string;
   const ended = await waitForEnd(full, sessionId);
-  expect(ended, JSON.stringify(ended)).toMatchObject({ status: 'completed', done: 4 });
+  // On failure, say why: the session's end and what the service logged above debug level.
+  const why = (): string => `${JSON.stringify(ended)}\n${full.logText().split('\n').filter((l) => !l.includes('"level":20')).join('\n').slice(-6_000)}`;
+  expect(ended, why()).toMatchObject({ status: 'completed', done: 4 });
   await talkToTheBot();
   await callEveryRoute();
   const db = full.env.ASEAGI_DB;
