@@ -120,3 +120,13 @@ export type RunCell = Cell & { kind: 'run' };
 export function runCells(fake: FakeName): [string, RunCell][] {
   return MATRIX.filter((c): c is RunCell => c.fake === fake && c.kind === 'run').map((c) => [`${c.fake} × ${c.fault}: ${c.expect}`, c]);
 }
+
+const MARK: Record<Cell['kind'], string> = { run: 'run', proven: 'proven', na: 'N/A' };
+
+/** The matrix as the Markdown table docs/reliability.md shows (faults down, fakes across); kept equal by a test. */
+export function renderMatrix(): string {
+  const header = `| fault | ${FAKES.join(' | ')} |`;
+  const rule = `|---|${FAKES.map(() => '---').join('|')}|`;
+  const rows = FAULTS.map((fault) => `| ${fault} | ${FAKES.map((fake) => MARK[MATRIX.find((c) => c.fake === fake && c.fault === fault)!.kind]).join(' | ')} |`);
+  return [header, rule, ...rows].join('\n');
+}
