@@ -68,7 +68,7 @@ export const MATRIX: readonly Cell[] = [
   na('vast', 'vanished file', 'Vast holds no documents (the worker’s download is the Drive cell)'),
   run('vast', 'instance stuck loading', 'the stuck machine is destroyed after VAST_LOADING_TIMEOUT_MIN, another rented; completes; no instance left'),
   run('vast', 'instance exits', 'a machine that exits while starting is destroyed and replaced; completes; no instance left'),
-  run('vast', 'offer vanished', 'the next offer is rented; completes; nothing rented twice; no instance left'),
+  run('vast', 'offer vanished', 'the next offer is rented; completes; nothing rented twice; no instance left; when every offer vanishes, pauses (no_workers) saying so'),
   proven('vast', 'no credit', 'pauses (credit) before renting anything; no instance', 'test/vast/supervision.test.ts › a session that cannot rent for lack of credit pauses with reason credit, renting nothing'),
 
   // ── Supabase: upserts into document_journal / document_text ──

@@ -114,6 +114,7 @@ function expectNothingLeft(c: VastCell): void {
 describe('fault matrix: Vast.ai', () => {
   it.each(runCells('vast'))('%s', async (_title, { fault }) => {
     if (fault === 'down past retries') return downPastRetries();
+    if (fault === 'offer vanished') await everyOfferVanishes();
     const scenario = SCENARIOS[fault];
     expect(scenario, `no scenario for ${fault}`).toBeDefined();
     cell = await createVastCell(scenario!.options);
@@ -145,4 +146,22 @@ async function downPastRetries(): Promise<void> {
   expect(cell.fake.createRequests).toHaveLength(0);
   expectLocalBooks(cell.store.db, view, cell.sourceKey);
   expectNothingLeft(cell);
+}
+
+/** Every offer is gone by the time it is rented: nothing is rented, and the pause says why. */
+async function everyOfferVanishes(): Promise<void> {
+  const c = await createVastCell();
+  try {
+    const id = await c.planAndConfirm(5);
+    c.fake.vanishOnCreate(101, 410).vanishOnCreate(102, 404).vanishOnCreate(103, 404);
+    const view = await c.engine.run(id);
+    expect(view).toMatchObject({ status: 'paused', pause_reason: 'no_workers', done: 0 });
+    expect(view.message).toBe('No worker available: no machine on offer (offers vanished before they could be rented).');
+    // Each offer was tried once and none became a machine.
+    expect(c.fake.createRequests.map((r) => r.offerId)).toEqual([101, 102, 103]);
+    expect(c.fake.destroyed).toHaveLength(0);
+    expectNothingLeft(c);
+  } finally {
+    await c.cleanup();
+  }
 }

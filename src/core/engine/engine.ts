@@ -32,6 +32,8 @@ interface ActiveRun {
   controller: AbortController;
   end: RunEnd | null;
   done: Promise<SessionView>;
+  /** Why the compute provider can give no more workers (`compute.exhausted`), for the pause message. */
+  exhausted?: string;
 }
 
 export interface RecoverySummary {
@@ -235,7 +237,7 @@ export class Engine {
         else analysis.stop();
         if ((await analysing) !== 'drained' && outcome === 'drained') outcome = 'interrupted';
       }
-      end = active.end ?? endOf(outcome, exhausted);
+      end = active.end ?? endOf(outcome, active.exhausted ?? exhausted);
     } catch (error) {
       this.deps.logger.error({ err: coerceError(error), sessionId: session.id }, 'session run failed');
       end = active.end ?? { status: 'paused', reason: 'integration', message: describeError(error) };
@@ -316,6 +318,7 @@ export class Engine {
         workersStore.setWorkerCost(db, report.workerId, report.costUsd);
         break;
       case 'compute.exhausted':
+        if (this.active?.sessionId === sessionId) this.active.exhausted ??= report.reason;
         this.deps.logger.warn({ sessionId, reason: report.reason }, 'no more workers available');
         break;
     }
