@@ -86,6 +86,7 @@ export class SessionRun {
 
   /** Runs every lane to its end. Returns 'drained' when no open batch is left. */
   async run(): Promise<'drained' | 'interrupted' | 'exhausted'> {
+    this.settleFinishedLeftovers();
     const lanes = Math.max(1, this.init.pool.maxWorkers);
     await Promise.all(Array.from({ length: lanes }, (_, i) => this.lane(i)));
     if (this.init.signal.aborted) return 'interrupted';
@@ -311,6 +312,15 @@ export class SessionRun {
       batchesStore.returnBatchToQueue(db, this.sessionId, lease.batchNo, clock.now() - lease.startedAt);
     })();
     this.wakeup.notify();
+  }
+
+  /** Batches a crash left open with every document already recorded: settled now, never leased again. */
+  private settleFinishedLeftovers(): void {
+    const { db, clock } = this.init.deps;
+    for (const batchNo of batchesStore.openBatchesWithNothingOpen(db, this.sessionId)) {
+      this.log.warn({ batch: batchNo }, 'settling a batch whose documents were all recorded before a crash');
+      this.settle({ batchNo, attempt: 0, docs: [], startedAt: clock.now(), suspect: false });
+    }
   }
 
   private settle(lease: Lease): void {

@@ -100,6 +100,23 @@ export function countBatchesWithStatus(db: Database, sessionId: string, status: 
 }
 
 /** Batches not finished: pending or leased. */
+/**
+ * Open batches with no open document: a process that died after recording a batch's last result but before
+ * settling the batch leaves one behind; nothing can lease it, so it must be settled as it is.
+ */
+export function openBatchesWithNothingOpen(db: Database, sessionId: string): number[] {
+  return statement<[string], { batch_no: number }>(
+    db,
+    `SELECT b.batch_no FROM batches b
+     WHERE b.session_id = ? AND b.status IN ('pending','leased')
+       AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.session_id = b.session_id AND d.batch_no = b.batch_no
+                       AND d.status IN ('pending','leased'))
+     ORDER BY b.batch_no`,
+  )
+    .all(sessionId)
+    .map((row) => row.batch_no);
+}
+
 export function countOpenBatches(db: Database, sessionId: string): number {
   return statement<[string], { n: number }>(
     db,
