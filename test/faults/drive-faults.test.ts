@@ -4,7 +4,7 @@
  * SQLite + Claude. See fault-table.ts for the whole matrix.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from './helpers/faults.js';
+import { faultsSince, inject } from './helpers/faults.js';
 import type { FaultBody } from './helpers/faults.js';
 import { expectCloudBooks } from './helpers/accounting.js';
 import { createCloudCell, startCloudFakes, stopCloudFakes } from './helpers/cloud-cell.js';
@@ -79,7 +79,7 @@ describe('fault matrix: Google Drive', () => {
     const view = await cell.run(sessionId);
     const { db } = cell.fixture.store;
 
-    expect(fakes.drive.http.requests.slice(before).filter((r) => r.fault !== null).length).toBeGreaterThanOrEqual(faults);
+    expect(faultsSince(fakes.drive.http, before)).toBeGreaterThanOrEqual(faults);
     await expectCloudBooks(cell, sessionId, view, outcome, claudeBefore);
     if (fault === 'down past retries') {
       const failed = db.prepare(`SELECT source_id, last_error_code FROM documents WHERE session_id = ? AND status = 'failed'`).all(sessionId);

@@ -4,7 +4,7 @@
  * an outage pauses the session without losing or duplicating anything. See fault-table.ts for the whole matrix.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from './helpers/faults.js';
+import { faultsSince, inject } from './helpers/faults.js';
 import type { FaultBody } from './helpers/faults.js';
 import { expectCloudBooks, expectJournalBooks, expectLocalBooks } from './helpers/accounting.js';
 import { createCloudCell, startCloudFakes, stopCloudFakes } from './helpers/cloud-cell.js';
@@ -39,10 +39,6 @@ afterAll(async () => {
   await stopCloudFakes(fakes);
 });
 
-function faultsSince(start: number): number {
-  return fakes.supabase.http.requests.slice(start).filter((r) => r.fault !== null).length;
-}
-
 describe('fault matrix: Supabase', () => {
   it.each(runCells('supabase'))('%s', async (_title, { fault }) => {
     cell = await createCloudCell(fakes);
@@ -60,7 +56,7 @@ describe('fault matrix: Supabase', () => {
     inject(fakes.supabase.http, body!, WRITES, 3);
     const view = await cell.run(sessionId);
 
-    expect(faultsSince(before)).toBe(3);
+    expect(faultsSince(fakes.supabase.http, before)).toBe(3);
     await expectCloudBooks(cell, sessionId, view, { done: 8 }, claudeBefore);
   });
 });
@@ -73,7 +69,7 @@ async function downPastRetries(cell: CloudCell, sessionId: string, before: numbe
 
   expect(paused).toMatchObject({ status: 'paused', pause_reason: 'integration' });
   expect(paused.message).toMatch(/Writing to Supabase failed after retries: Supabase answered 503/);
-  expect(faultsSince(before)).toBeGreaterThanOrEqual(4);
+  expect(faultsSince(fakes.supabase.http, before)).toBeGreaterThanOrEqual(4);
   // Nothing was marked done that Supabase does not have; nothing is lost: the rest is still to do.
   expect(paused.done).toBe(0);
   expectLocalBooks(db, paused, 'gdrive');

@@ -11,7 +11,7 @@ import { createTelegramBot } from '../../src/bot/bot.js';
 import type { TelegramBot } from '../../src/bot/bot.js';
 import type { BotSettings } from '../../src/bot/settings.js';
 import { FAKE_BOT_INFO, FAKE_TOKEN, FakeTelegram } from '../fakes/telegram-bot-api.js';
-import { inject } from './helpers/faults.js';
+import { faultsSince, inject } from './helpers/faults.js';
 import type { FaultBody } from './helpers/faults.js';
 import { expectCloudBooks } from './helpers/accounting.js';
 import { createCloudCell, startCloudFakes, stopCloudFakes } from './helpers/cloud-cell.js';
@@ -143,7 +143,7 @@ describe('fault matrix: Telegram', () => {
     await bot.messenger.idle();
 
     await expectCloudBooks(cell, sessionId, view, { done: 8 }, claudeBefore);
-    expect(telegram.http.requests.slice(faultsFrom).filter((r) => r.fault !== null)).toHaveLength(scenario!.times);
+    expect(faultsSince(telegram.http, faultsFrom)).toBe(scenario!.times);
     const received = [...noticesSince(from, ALICE), ...noticesSince(from, TEAM)].sort();
     const all = [...EXPECTED_NOTICES, ...EXPECTED_NOTICES].sort();
     if (scenario!.delivered === 'all') {
