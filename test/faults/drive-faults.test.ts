@@ -91,3 +91,27 @@ describe('fault matrix: Google Drive', () => {
     }
   });
 });
+
+describe('Google Drive: an access token that expires during a batch', () => {
+  it('the refused downloads are retried with a freshly minted token, and every document completes once', async () => {
+    cell = await createCloudCell(fakes);
+    const c = cell;
+    const before = fakes.drive.http.requests.length;
+    const claudeBefore = fakes.claude.batchedRequests;
+    // After the first document, Google stops accepting the token handed out, and our copy of it nears its expiry.
+    let expired = false;
+    c.fixture.engine.events.on('document.done', () => {
+      if (expired) return;
+      expired = true;
+      fakes.drive.revokeAccessTokens();
+      c.auth.setCredentials({ ...c.auth.credentials, expiry_date: Date.now() + 10 * 60_000 });
+    });
+    const sessionId = await c.plan();
+    const view = await c.run(sessionId);
+
+    const requests = fakes.drive.http.requests.slice(before);
+    expect(requests.filter((r) => r.status === 401).length).toBeGreaterThanOrEqual(1);
+    expect(requests.filter((r) => r.path === '/token').length).toBeGreaterThanOrEqual(2);
+    await expectCloudBooks(c, sessionId, view, { done: 8 }, claudeBefore);
+  });
+});

@@ -6,6 +6,7 @@
  * The fakes and the workers live for a whole test file; every cell gets its own Drive folder, engine and SQLite
  * database.
  */
+import type { OAuth2Client } from 'google-auth-library';
 import { createClaudeAnalyzer } from '../../../src/core/analysis/claude/claude-analyzer.js';
 import { createKvBatchLedger } from '../../../src/core/analysis/claude/kv-ledger.js';
 import type { Analyzer } from '../../../src/core/engine/ports.js';
@@ -67,6 +68,8 @@ export interface CloudCell {
   fakes: CloudFakes;
   fixture: EngineFixture;
   compute: InProcessCompute;
+  /** The orchestrator's Google credentials (a test can make its access token look nearly expired). */
+  auth: OAuth2Client;
   folderId: string;
   /** Drive ids of the cell's files, in listing order. */
   fileIds: string[];
@@ -141,6 +144,7 @@ export async function createCloudCell(fakes: CloudFakes, options: CloudCellOptio
     fakes,
     fixture: ready,
     compute,
+    auth,
     folderId,
     fileIds,
     budgetUsd,
