@@ -3,7 +3,7 @@
  * filters, shapes, status codes) and its manners (per-endpoint gaps, 429 back-off without Retry-After, a create
  * that is never retried, an account body that never reaches a log).
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VastClient } from '../../src/core/compute/vast/vast-client.js';
 import { VastAmbiguousCreateError, VastApiError } from '../../src/core/compute/vast/vast-errors.js';
 import { VAST_GAPS_MS } from '../../src/core/compute/vast/rate-gate.js';
@@ -114,11 +114,12 @@ describe('Vast client: the contract', () => {
 describe('Vast client: rate limits', () => {
   it('backs off per endpoint on 429 without Retry-After; other endpoints are not held up', async () => {
     // The client is told no gaps, so it runs into the server's: every call must still succeed.
-    const { fake, client } = await setup({ gaps: { show: 2_000 } });
+    // A gap long enough that three concurrent calls cannot all land outside it, however loaded the machine.
+    const { fake, client } = await setup({ gaps: { show: 5_000 } });
     fake.offers = [fakeOffer(41)];
     const id = await client.createInstance(41, createRequest('aseagi:s4:1'));
     const shows = Promise.all([1, 2, 3].map(() => client.showInstance(id)));
-    while (fake.rateLimited.show === 0) await new Promise((r) => setTimeout(r, 1));
+    await vi.waitFor(() => expect(fake.rateLimited.show).toBeGreaterThan(0), { timeout: 20_000, interval: 5 });
     const credit = await client.credit();
     expect((await shows).every((i) => i?.id === id)).toBe(true);
     expect(credit).toBe(100);
