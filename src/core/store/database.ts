@@ -7,6 +7,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AppError } from '../errors.js';
+import { isProcessAlive } from '../process-alive.js';
 import { migrate } from './migrations.js';
 
 export type { Database } from 'better-sqlite3';
@@ -96,7 +97,7 @@ function acquireWriterLock(lockPath: string): WriterLock {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const owner = readLockOwner(lockPath);
-      if (owner !== null && owner !== process.pid && isAlive(owner)) {
+      if (owner !== null && owner !== process.pid && isProcessAlive(owner)) {
         throw new AppError(
           'db_locked',
           `The database ${lockPath.replace(/\.lock$/, '')} is already in use: ASEAGI Batch is already running (pid ${owner}).`,
@@ -115,15 +116,6 @@ function readLockOwner(lockPath: string): number | null {
     return Number.isFinite(pid) && pid > 0 ? pid : null;
   } catch {
     return null;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

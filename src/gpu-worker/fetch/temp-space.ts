@@ -7,6 +7,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from '../../logger.js';
+import { isProcessAlive } from '../../core/process-alive.js';
 
 const PREFIX = 'aseagi-worker-';
 /** aseagi-worker-<pid>-<process start, ms since epoch>-<random> */
@@ -23,23 +24,13 @@ function processStartStamp(): number {
   return Math.round((Date.now() - process.uptime() * 1000) / 1000) * 1000;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 function isStale(name: string, ownStamp: number): boolean {
   const match = FOLDER.exec(name);
   if (!match) return false;
   const pid = Number(match[1]);
   // A container restarted with the same pid: the start time tells the old worker's folder from ours.
   if (pid === process.pid) return Math.abs(Number(match[2]) - ownStamp) > 2_000;
-  return !isAlive(pid);
+  return !isProcessAlive(pid);
 }
 
 /** Removes the folders of dead workers under `root`; returns how many. */
