@@ -22,8 +22,11 @@ import { HOSTILE_NAME } from '../helpers/hostile-files.js';
 import { hostileEntries, writeHostileFolder, type HostileEntry } from './helpers/hostile-set.js';
 import { sampleHealth, samplePeakMemory, watchWorkers, type HealthTally } from './helpers/observers.js';
 
-/** Short limits so the runaway documents end quickly; one attempt, so a timeout is final at once. */
-const ENV = { LOCAL_WORKERS: '2', OCR_ENGINE: 'auto', DOCUMENT_TIMEOUT_S: '15', MAX_ATTEMPTS: '1', BATCH_SIZE: '4' };
+/**
+ * Short limits so the runaway documents end quickly (30 s: long enough for a bomb to reach the 1 GB buffer limit on a
+ * busy machine); one attempt, so a timeout is final at once.
+ */
+const ENV = { LOCAL_WORKERS: '2', OCR_ENGINE: 'auto', DOCUMENT_TIMEOUT_S: '30', MAX_ATTEMPTS: '1', BATCH_SIZE: '4' };
 /** A worker process's isolates may hold 1 GB each (WORKER_DOC_HEAP_MB); the bombs alone would take 8 GB and more. */
 const WORKER_PEAK_LIMIT = 4 * 1024 ** 3;
 // eslint-disable-next-line no-control-regex -- what must never reach a terminal or a chat unescaped
