@@ -157,6 +157,21 @@ export class DriveFake {
     this.accessTokens.clear();
   }
 
+  private downloads = 0;
+  private downloadHooks: { after: number; run: () => void }[] = [];
+
+  /** Runs `run` once, right after the `count`-th successful download from now (prefetching cannot outrun it). */
+  afterDownloads(count: number, run: () => void): void {
+    this.downloadHooks.push({ after: this.downloads + count, run });
+  }
+
+  private downloaded(): void {
+    this.downloads += 1;
+    const due = this.downloadHooks.filter((hook) => hook.after <= this.downloads);
+    this.downloadHooks = this.downloadHooks.filter((hook) => hook.after > this.downloads);
+    for (const hook of due) hook.run();
+  }
+
   addRefreshToken(token: string): void {
     this.refreshTokens.add(token);
   }
@@ -308,7 +323,9 @@ export class DriveFake {
     if (NO_CONTENT.has(file.mimeType) || !file.content) {
       return googleError(403, 'fileNotDownloadable', 'Only files with binary content can be downloaded. Use Export with Docs Editors files.', 'PERMISSION_DENIED');
     }
-    return ranged(file.content, req.headers.range);
+    const response = ranged(file.content, req.headers.range);
+    if ((response.status ?? 200) < 300) this.downloaded();
+    return response;
   }
 
   private export(req: FakeRequest): FakeResponse {

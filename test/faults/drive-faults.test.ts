@@ -98,11 +98,8 @@ describe('Google Drive: an access token that expires during a batch', () => {
     const c = cell;
     const before = fakes.drive.http.requests.length;
     const claudeBefore = fakes.claude.batchedRequests;
-    // After the first document, Google stops accepting the token handed out, and our copy of it nears its expiry.
-    let expired = false;
-    c.fixture.engine.events.on('document.done', () => {
-      if (expired) return;
-      expired = true;
+    // After the first download, Google stops accepting the token handed out, and our copy of it nears its expiry.
+    fakes.drive.afterDownloads(1, () => {
       fakes.drive.revokeAccessTokens();
       c.auth.setCredentials({ ...c.auth.credentials, expiry_date: Date.now() + 10 * 60_000 });
     });

@@ -2,13 +2,13 @@
  * Everything a Vast.ai test needs: a fast clock, the fake Vast API (whose instances run real worker processes), the
  * real provider pointed at it, a real engine on real SQLite, a source of tiny PDFs, and a captured log.
  *
- * The source hands workers `file` locations: the worker program has a URL fetcher (src/gpu-worker/fetch/url-fetch.ts)
- * but does not register it yet, so a rented worker in these tests reads this machine's files, as the fake's
- * "rented" workers run here.
+ * The source serves its PDFs over HTTP and hands workers `url` locations with a per-batch bearer header, as Google
+ * Drive does: a rented worker shares no file system with us.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { HttpFake } from '../../fakes/http-fake.js';
 import { createNoAnalyzer } from '../../../src/core/analysis/none.js';
 import { createVastCompute } from '../../../src/core/compute/vast/vast-provider.js';
 import type { VastCompute } from '../../../src/core/compute/vast/vast-provider.js';
@@ -73,6 +73,8 @@ export interface HarnessOptions {
   workerEnv?: Record<string, string>;
   /** The gaps the client keeps (default Vast's documented ones, as the fake enforces). */
   clientGaps?: Record<VastEndpoint, number>;
+  /** The client's request timeout and read retries (fault cells shorten a hung call). */
+  client?: { timeoutMs?: number; maxReadRetries?: number };
 }
 
 export interface VastHarness {
@@ -84,6 +86,8 @@ export interface VastHarness {
   engine: Engine;
   events: EngineEvent[];
   log: CapturedLog;
+  /** The source key results are filed under. */
+  sourceKey: string;
   /** Plans the source and confirms a budget; returns the session id. */
   planAndConfirm(maxTotalCostUsd: number): Promise<string>;
   cleanup(): Promise<void>;
@@ -103,9 +107,9 @@ export async function createVastHarness(options: HarnessOptions = {}): Promise<V
     logger: log.logger,
     workerEnv: options.workerEnv ?? { OCR_ENGINE: 'none', OCR_LANGS: 'eng', LOG_LEVEL: 'warn', WORKER_CONCURRENCY: '1', OCR_POOL_SIZE: '1' },
     secrets: [VAST_KEY, SUPABASE_KEY, CLAUDE_KEY],
-    ...(options.clientGaps ? { client: { gaps: options.clientGaps } } : {}),
+    client: { ...(options.clientGaps ? { gaps: options.clientGaps } : {}), ...options.client },
   });
-  const source = await createPdfSource(join(dir, 'docs'), options.documents ?? 12);
+  const { source, stop: stopSource } = await createPdfSource(join(dir, 'docs'), options.documents ?? 12);
   const engine = new Engine({
     db: store.db,
     openSource: () => source,
@@ -128,6 +132,7 @@ export async function createVastHarness(options: HarnessOptions = {}): Promise<V
     engine,
     events,
     log,
+    sourceKey: source.key,
     async planAndConfirm(maxTotalCostUsd) {
       const id = await engine.plan({ source: { kind: 'pdfs' }, requestedBy: 'test' });
       // As the HTTP API does: every offer shown is confirmed at its price, so replacements may use any of them.
@@ -139,25 +144,40 @@ export async function createVastHarness(options: HarnessOptions = {}): Promise<V
       await engine.close();
       await compute.close?.();
       await fake.stop();
+      await stopSource();
       store.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-/** A folder of tiny text PDFs as a source whose workers fetch by path (see the file comment). */
-export async function createPdfSource(dir: string, count: number): Promise<DocumentSource> {
+/** Tiny text PDFs served over HTTP; each batch gets its own short-lived bearer header, as Drive's access tokens. */
+export async function createPdfSource(dir: string, count: number): Promise<{ source: DocumentSource; http: HttpFake; stop: () => Promise<void> }> {
   const names = await writeTinyPdfs(dir, count);
   const documents: SourceDocument[] = names.map((name) => ({ sourceId: name, name, mimeType: 'application/pdf', sizeBytes: 1_000, checksum: `v1:${name}`, modifiedAt: null }));
-  return {
+  const tokens = new Set<string>();
+  const http = await new HttpFake('pdf-source')
+    .on('GET', '/files/*', (request) => {
+      if (!tokens.has(request.headers.authorization ?? '')) return { status: 401, body: { error: 'invalid token' } };
+      return { body: readFileSync(join(dir, decodeURIComponent(request.path.slice('/files/'.length)))) };
+    })
+    .start();
+  let batch = 0;
+  const source: DocumentSource = {
     kind: 'pdfs',
     key: `pdfs:${dir}`,
     describe: () => `${count} test PDFs`,
     async *list() {
       yield* documents;
     },
-    locate: (docs) => Promise.resolve(docs.map((d) => ({ kind: 'file' as const, path: join(dir, d.sourceId) }))),
+    locate: (docs) => {
+      batch += 1;
+      const authorization = `Bearer batch-token-${batch}`;
+      tokens.add(authorization);
+      return Promise.resolve(docs.map((d) => ({ kind: 'url' as const, url: `${http.url}/files/${encodeURIComponent(d.sourceId)}`, headers: { authorization } })));
+    },
   };
+  return { source, http, stop: () => http.stop() };
 }
 
 /** A session context without an engine, for pool-level tests. */
