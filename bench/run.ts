@@ -3,6 +3,7 @@
  * `npm run bench -- engine` runs one. Results: bench/results/<name>.json.
  */
 import { runDriveListingBench } from './drive-listing.js';
+import { runE2eOverheadBench } from './e2e-overhead.js';
 import { runEngineBench } from './engine.js';
 import { runWorkerBench } from './worker.js';
 import type { Figure } from './report.js';
@@ -12,6 +13,7 @@ const BENCHES: Record<string, () => Promise<Figure[]>> = {
   engine: runEngineBench,
   'drive-listing': runDriveListingBench,
   worker: runWorkerBench,
+  'e2e-overhead': runE2eOverheadBench,
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));
