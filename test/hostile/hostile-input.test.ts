@@ -56,8 +56,10 @@ beforeAll(async () => {
     lostWorkers = [];
     app.engine.events.on('worker.lost', (e) => lostWorkers.push(`${e.workerId}: ${e.reason}`));
     const healthSampler = sampleHealth(() => workers);
-    // Closing the pool releases the workers; health answers after that are not the question.
-    app.engine.events.on('worker.released', () => void healthSampler.stop());
+    // After the last batch the pool stops the workers; health answers after that are not the question.
+    app.engine.events.on('batch.completed', (e) => {
+      if (e.completedBatches === e.totalBatches) void healthSampler.stop();
+    });
     const memory = samplePeakMemory(id);
     try {
       view = await app.engine.run(id);
