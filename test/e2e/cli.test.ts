@@ -143,7 +143,10 @@ describe('aseagi CLI', () => {
     expect(kills).toBeGreaterThanOrEqual(2);
     const check = new BetterSqlite3(db, { readonly: true });
     const rows = check.prepare('SELECT source_id, COUNT(*) AS n FROM results GROUP BY source_id').all() as { source_id: string; n: number }[];
+    // Every run's workers are on record: ids continue across resumes instead of overwriting earlier rows.
+    const workerRows = (check.prepare('SELECT COUNT(*) AS n FROM workers').get() as { n: number }).n;
     check.close();
+    expect(workerRows).toBeGreaterThanOrEqual(kills + 1);
     expect(rows).toHaveLength(names.length);
     expect(rows.every((r) => r.n === 1)).toBe(true);
     expect(new Set(rows.map((r) => r.source_id))).toEqual(new Set(names));

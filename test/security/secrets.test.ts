@@ -185,7 +185,7 @@ describe('planted secrets in the orchestrator\'s own environment', () => {
   it('reach no local worker process (the default compute passes on only PATH, HOME, TMPDIR, locale and TZ)', async () => {
     expect(process.env.VAST_AI_API_KEY).toBe(PLANTED.vastKey);
     const compute = createLocalCompute({ workers: 1, workerEnv: workerEnv(full.env), logger: silentLogger() });
-    const pool = await compute.open({ sessionId: 'secrets_local', confirmation: null, remainingBatches: () => 1, report: () => undefined, signal: new AbortController().signal });
+    const pool = await compute.open({ sessionId: 'secrets_local', confirmation: null, remainingBatches: () => 1, previousWorkers: 0, report: () => undefined, signal: new AbortController().signal });
     try {
       const worker = await pool.acquire(new AbortController().signal);
       expect(worker).not.toBeNull();

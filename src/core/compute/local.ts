@@ -61,6 +61,7 @@ class LocalPool implements WorkerPool {
     private readonly context: ComputeSessionContext,
   ) {
     this.maxWorkers = options.workers;
+    this.sequence = context.previousWorkers;
     this.log = options.logger.child({ sessionId: context.sessionId, compute: 'local' });
     this.healthTimer = setInterval(() => void this.checkHealth(), options.healthIntervalMs ?? 10_000);
     this.healthTimer.unref();

@@ -286,6 +286,7 @@ export class Engine {
       sessionId,
       confirmation: parseConfirmation(this.requireSession(sessionId).confirmation_json),
       remainingBatches: () => batchesStore.countOpenBatches(db, sessionId),
+      previousWorkers: workersStore.sessionWorkers(db, sessionId).length,
       report: (report) => this.onComputeReport(sessionId, report),
       signal,
     };

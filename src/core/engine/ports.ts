@@ -111,6 +111,8 @@ export interface ComputeSessionContext {
   confirmation: Confirmation | null;
   /** Work still queued, so a provider can scale up, or down at the tail. */
   remainingBatches(): number;
+  /** Workers earlier runs of this session recorded: new worker ids continue after them, never repeat. */
+  previousWorkers: number;
   /** Persist and announce worker life-cycle facts (the engine records them in SQLite and emits events). */
   report(event: ComputeReport): void;
   signal: AbortSignal;

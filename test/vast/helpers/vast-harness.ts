@@ -190,6 +190,7 @@ export function poolContext(sessionId: string, overrides: { remainingBatches?: (
     sessionId,
     confirmation,
     remainingBatches: overrides.remainingBatches ?? (() => 10),
+    previousWorkers: 0,
     report: (r) => reports.push(r),
     signal: controller.signal,
   };
