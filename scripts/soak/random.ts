@@ -1,16 +1,9 @@
-/** A seeded pseudo-random generator (mulberry32), so a soak run can be repeated moment for moment. */
-export type Random = () => number;
+/** The soak's randomness is seeded (the samples' mulberry32), so a run can be repeated moment for moment. */
+import { seededRandom } from '../../src/samples/seeded-random.js';
+import type { RandomSource } from '../../src/samples/seeded-random.js';
 
-export function seededRandom(seed: number): Random {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom };
+export type Random = RandomSource;
 
 /** A whole number in [min, max]. */
 export function between(random: Random, min: number, max: number): number {
