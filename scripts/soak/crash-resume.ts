@@ -10,7 +10,8 @@ import type { Random } from './random.js';
 import { between } from './random.js';
 import type { DbWatch } from './watch-db.js';
 
-export interface CrashResumeOptions {
+/** What each soak phase gets: the folder and its documents, how many kills, and the shared tools. */
+export interface SoakPhaseOptions {
   folder: string;
   documents: readonly SoakDocument[];
   kills: number;
@@ -19,6 +20,8 @@ export interface CrashResumeOptions {
   random: Random;
   log: (line: string) => void;
 }
+
+export type CrashResumeOptions = SoakPhaseOptions;
 
 export interface CrashResumeResult {
   kills: KillRecord[];

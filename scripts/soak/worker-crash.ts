@@ -3,24 +3,15 @@
  * WORKER_ID, which the session's workers share as a prefix). The engine must requeue each batch, replace each
  * worker, and complete the session with every document exactly once.
  */
-import type { CliSettings } from './cli-process.js';
 import { startCli, summaryOf } from './cli-process.js';
 import { STALL_MS, tail } from './cli-runs.js';
-import type { SoakDocument } from './documents.js';
 import { killRef, waitUntil, workerProcess } from './proc.js';
 import type { Random } from './random.js';
 import { between } from './random.js';
+import type { SoakPhaseOptions } from './crash-resume.js';
 import type { DbWatch, LeasedBatch } from './watch-db.js';
 
-export interface WorkerCrashOptions {
-  folder: string;
-  documents: readonly SoakDocument[];
-  kills: number;
-  settings: CliSettings;
-  watch: DbWatch;
-  random: Random;
-  log: (line: string) => void;
-}
+export type WorkerCrashOptions = SoakPhaseOptions;
 
 export interface WorkerKill {
   workerId: string;
