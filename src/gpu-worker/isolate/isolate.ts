@@ -54,6 +54,7 @@ export class Isolate {
   constructor(options: IsolateOptions) {
     this.#thread = spawnThread(new URL('./isolate-thread.js', import.meta.url), {
       maxOldGenerationSizeMb: options.heapMb,
+      maxYoungGenerationSizeMb: 64,
     });
     this.#thread.stdout.pipe(process.stderr, { end: false });
     this.#thread.on('message', (reply: IsolateReplyMessage) => this.#settle(reply));
