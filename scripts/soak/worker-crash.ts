@@ -33,8 +33,12 @@ const LOSS_NOTICE_MS = 30_000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Progress points (documents done) at which to kill, spread over the session with some randomness. */
+/**
+ * Progress marks at which to kill, spread over the first 70 % of the documents: a replacement worker takes a
+ * moment to start, and near the end the other workers may finish everything before a batch is in flight again.
+ */
 function killPoints(random: Random, kills: number, total: number): number[] {
-  const step = total / (kills + 1);
+  const step = (total * 0.7) / (kills + 1);
   return Array.from({ length: kills }, (_, i) => Math.floor(step * (i + 1) + (random() - 0.5) * step * 0.5));
 }
 
@@ -62,7 +66,7 @@ export async function runWorkerCrash(options: WorkerCrashOptions): Promise<Worke
   const run = startCli(options.settings, ['process', options.folder, '--json']);
   let exited = false;
   void run.exited.then(() => (exited = true));
-  let minAgeMs = between(random, 30, 400);
+  let minAgeMs = between(random, 10, 200);
   let lastDone = -1;
   let lastProgress = started;
   while (!exited) {
@@ -78,7 +82,7 @@ export async function runWorkerCrash(options: WorkerCrashOptions): Promise<Worke
     const kill = batch ? await killWorkerOf(batch, watch) : null;
     if (kill) {
       result.kills.push(kill);
-      minAgeMs = between(random, 30, 400);
+      minAgeMs = between(random, 10, 200);
       log(`worker kill ${result.kills.length}/${options.kills}: ${kill.workerId} ${kill.batchAgeMs} ms into batch ${kill.batchNo}, ${kill.doneAtKill}/${total} done`);
       if (!(await waitUntil(() => watch.workerLost(kill.workerId), LOSS_NOTICE_MS))) {
         result.violations.push(`worker ${kill.workerId} was killed but never recorded as lost`);
