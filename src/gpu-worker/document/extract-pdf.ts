@@ -44,11 +44,12 @@ export async function extractPdf(bytes: Uint8Array, input: PdfInput): Promise<Pd
   const data = ownBuffer(bytes);
   const { isolate, signal } = input;
   await isolate.call('open-pdf', { data, passwords: input.passwords }, { signal, transfer: [data.buffer as ArrayBuffer] });
-  const readings = await isolate.call('read-pages', { minTextChars: input.ocr.minTextChars }, { signal });
+  const findScans = input.engine !== null;
+  const readings = await isolate.call('read-pages', { minTextChars: input.ocr.minTextChars, findScans }, { signal });
   const extractMs = performance.now() - started;
 
   const outcomes = readings.map(textOutcome);
-  const scans = input.engine ? readings.filter((reading) => reading.needsOcr).map((reading) => reading.page) : [];
+  const scans = readings.filter((reading) => reading.needsOcr).map((reading) => reading.page);
   if (!input.engine || scans.length === 0) return { pages: outcomes, ocrEngine: null, extractMs, ocrMs: 0 };
 
   const ocrStarted = performance.now();

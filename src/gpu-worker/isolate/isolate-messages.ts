@@ -15,6 +15,16 @@ export interface PageReading {
   error: { code: DocumentErrorCode; message: string } | null;
 }
 
+export interface ReadPagesOptions {
+  /** A page with fewer non-whitespace characters than this is a scan if it paints an image. */
+  minTextChars: number;
+  /**
+   * Whether to look for scans at all. Finding out whether a page paints an image means building its operator
+   * list, which decodes every image on it; with no OCR engine to hand the scans to, that work would be wasted.
+   */
+  findScans: boolean;
+}
+
 /** Grayscale pixels as they cross the thread boundary (the buffer is transferred, not copied). */
 export interface RenderedImage {
   width: number;
@@ -26,7 +36,7 @@ export interface RenderedImage {
 /** Each operation's request fields and result. */
 export interface IsolateOperations {
   'open-pdf': { request: { data: Uint8Array; passwords: string[] }; result: { pages: number } };
-  'read-pages': { request: { minTextChars: number }; result: PageReading[] };
+  'read-pages': { request: ReadPagesOptions; result: PageReading[] };
   'render-page': { request: { page: number; dpi: number; maxPixels: number }; result: RenderedImage };
   'decode-image': {
     request: { data: Uint8Array; mimeType: 'image/png' | 'image/jpeg'; targetDpi: number; maxPixels: number };

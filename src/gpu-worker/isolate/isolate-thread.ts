@@ -35,7 +35,7 @@ const handlers: Handlers = {
     openDocument = await openPdf(data, passwords);
     return { pages: openDocument.numPages };
   },
-  'read-pages': ({ minTextChars }) => readPages(requireDocument(), minTextChars),
+  'read-pages': (options) => readPages(requireDocument(), options),
   'render-page': ({ page, dpi, maxPixels }) => renderPageGray(requireDocument(), page, dpi, maxPixels),
   'decode-image': ({ data, mimeType, targetDpi, maxPixels }) => decodeImageGray(data, mimeType, targetDpi, maxPixels),
   'close-document': closeDocument,

@@ -10,7 +10,7 @@ import * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { PDFDocumentProxy, PDFPageProxy, RenderParameters } from 'pdfjs-dist/types/src/display/api.js';
 import { DocumentError } from '../../core/errors.js';
 import { fitScale, rgbaToGray } from '../image/pixels.js';
-import type { PageReading, RenderedImage } from '../isolate/isolate-messages.js';
+import type { PageReading, ReadPagesOptions, RenderedImage } from '../isolate/isolate-messages.js';
 import { countTextChars, textFromItems, type TextChunk } from './page-text.js';
 
 restoreNativePush();
@@ -151,13 +151,13 @@ function pageFailure(pageNumber: number, error: unknown): PageReading {
  * Reads one page's text layer and decides whether it needs OCR: only when it has almost no text AND paints an
  * image. Blank and vector-only pages are left alone. A broken page is reported, not fatal.
  */
-async function readPage(doc: PDFDocumentProxy, pageNumber: number, minTextChars: number, withForms: boolean): Promise<PageReading> {
+async function readPage(doc: PDFDocumentProxy, pageNumber: number, options: ReadPagesOptions, withForms: boolean): Promise<PageReading> {
   const page = await loadPage(doc, pageNumber);
   let listedOperators = false;
   try {
     const text = await pageText(page, withForms);
     const chars = countTextChars(text);
-    listedOperators = chars < minTextChars;
+    listedOperators = options.findScans && chars < options.minTextChars;
     const needsOcr = listedOperators && (await drawsImage(page));
     return { page: pageNumber, text, chars, needsOcr, error: null };
   } catch (error) {
@@ -174,7 +174,7 @@ async function readPage(doc: PDFDocumentProxy, pageNumber: number, minTextChars:
  */
 const PAGES_IN_FLIGHT = 4;
 
-export async function readPages(doc: PDFDocumentProxy, minTextChars: number): Promise<PageReading[]> {
+export async function readPages(doc: PDFDocumentProxy, options: ReadPagesOptions): Promise<PageReading[]> {
   const withForms = await hasFormFields(doc);
   const readings = new Array<PageReading>(doc.numPages);
   let next = 1;
@@ -182,7 +182,7 @@ export async function readPages(doc: PDFDocumentProxy, minTextChars: number): Pr
     while (next <= doc.numPages) {
       const pageNumber = next;
       next += 1;
-      readings[pageNumber - 1] = await readPage(doc, pageNumber, minTextChars, withForms);
+      readings[pageNumber - 1] = await readPage(doc, pageNumber, options, withForms);
     }
   };
   await Promise.all(Array.from({ length: Math.min(PAGES_IN_FLIGHT, doc.numPages) }, lane));
