@@ -58,7 +58,7 @@ export function createDocumentProcessor(deps: DocumentProcessorDeps): DocumentPr
   function extract(bytes: Uint8Array, type: DetectedType, options: BatchOptions, signal: AbortSignal): Promise<PdfExtraction> {
     const engine = deps.ocrEngines.get(options.ocr.engine);
     const common = { engine, ocr: options.ocr, signal };
-    if (type !== 'application/pdf') return extractImage(bytes, type, { ...common, isolates: deps.isolates });
+    if (type !== 'application/pdf') return extractImage(bytes, type, { ...common, isolates: deps.isolates, pagesAhead: deps.ocrPagesAhead });
     return deps.isolates.run(
       (isolate) => extractPdf(bytes, { ...common, isolate, passwords: options.pdfPasswords, pagesAhead: deps.ocrPagesAhead }),
       signal,

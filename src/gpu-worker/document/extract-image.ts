@@ -1,8 +1,10 @@
-/** A single image (PNG, JPEG, TIFF): one page, OCR'd. */
+/** An image file, OCR'd: PNG and JPEG are one page; a TIFF may hold many (fax bundles, scanner batches). */
 import type { OcrOptions } from '../../protocol/worker-protocol.js';
+import { readTiffLayout, tiffPage, type TiffLayout } from '../image/tiff-pages.js';
 import type { IsolatePool } from '../isolate/isolate-pool.js';
-import { MAX_RENDER_PIXELS } from './ocr-pages.js';
+import { MAX_RENDER_PIXELS, pageErrorFrom } from './ocr-pages.js';
 import type { OcrEngine, OcrImage } from '../ocr/ocr-engine.js';
+import { enginesUsed, type PageOutcome } from './document-result.js';
 import type { DetectedType } from './detect-type.js';
 import type { PdfExtraction } from './extract-pdf.js';
 
@@ -13,6 +15,8 @@ export interface ImageInput {
   engine: OcrEngine | null;
   ocr: OcrOptions;
   signal: AbortSignal;
+  /** Pages read at once beyond the first (the engine pool decides how many really run). */
+  pagesAhead: number;
 }
 
 /**
@@ -29,16 +33,56 @@ async function ocrInput(bytes: Uint8Array, type: ImageType, input: ImageInput): 
   return { kind: 'gray', ...decoded };
 }
 
+function ocrPage(page: number, text: string, confidence: number | null, engine: string): PageOutcome {
+  return { page, text, source: 'ocr', ocrConfidence: confidence, ocrEngine: engine, error: null };
+}
+
+/** One page of a multi-page TIFF; its failure is that page's, and the other pages are still read. */
+async function readTiffPage(bytes: Uint8Array, layout: TiffLayout, index: number, engine: OcrEngine, input: ImageInput): Promise<PageOutcome> {
+  const page = index + 1;
+  try {
+    const image = { kind: 'encoded' as const, mimeType: 'image/tiff' as const, bytes: tiffPage(bytes, layout, index) };
+    const output = await engine.recognize(image, { langs: input.ocr.langs, psm: input.ocr.psm, signal: input.signal });
+    return ocrPage(page, output.text, output.confidence, output.engine ?? engine.name);
+  } catch (error) {
+    if (input.signal.aborted) throw error;
+    return { page, text: '', source: 'none', ocrConfidence: null, ocrEngine: null, error: pageErrorFrom(page, error) };
+  }
+}
+
+async function extractTiffPages(bytes: Uint8Array, layout: TiffLayout, engine: OcrEngine, input: ImageInput): Promise<PageOutcome[]> {
+  const pages = new Array<PageOutcome>(layout.pages.length);
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < layout.pages.length) {
+      const index = next;
+      next += 1;
+      pages[index] = await readTiffPage(bytes, layout, index, engine, input);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(input.pagesAhead + 1, layout.pages.length) }, lane));
+  if (layout.brokenAfterLastPage) {
+    const page = layout.pages.length + 1;
+    pages.push({ page, text: '', source: 'none', ocrConfidence: null, ocrEngine: null, error: { page, code: 'corrupt', message: layout.brokenAfterLastPage } });
+  }
+  return pages;
+}
+
 export async function extractImage(bytes: Uint8Array, type: ImageType, input: ImageInput): Promise<PdfExtraction> {
+  const layout = type === 'image/tiff' ? readTiffLayout(bytes) : null;
+  const pageCount = layout?.pages.length ?? 1;
   if (!input.engine) {
-    const blank = { page: 1, text: '', source: 'none' as const, ocrConfidence: null, ocrEngine: null, error: null };
-    return { pages: [blank], ocrEngine: null, extractMs: 0, ocrMs: 0 };
+    const blank = (page: number): PageOutcome => ({ page, text: '', source: 'none', ocrConfidence: null, ocrEngine: null, error: null });
+    return { pages: Array.from({ length: pageCount }, (_, index) => blank(index + 1)), ocrEngine: null, extractMs: 0, ocrMs: 0 };
   }
   const started = performance.now();
+  if (layout && (layout.pages.length > 1 || layout.brokenAfterLastPage)) {
+    const pages = await extractTiffPages(bytes, layout, input.engine, input);
+    return { pages, ocrEngine: enginesUsed(pages, input.engine.name), extractMs: 0, ocrMs: performance.now() - started };
+  }
   const image = await ocrInput(bytes, type, input);
   const request = { langs: input.ocr.langs, psm: input.ocr.psm, signal: input.signal };
   const output = await input.engine.recognize(image, request);
   const ocrEngine = output.engine ?? input.engine.name;
-  const page = { page: 1, text: output.text, source: 'ocr' as const, ocrConfidence: output.confidence, ocrEngine, error: null };
-  return { pages: [page], ocrEngine, extractMs: 0, ocrMs: performance.now() - started };
+  return { pages: [ocrPage(1, output.text, output.confidence, ocrEngine)], ocrEngine, extractMs: 0, ocrMs: performance.now() - started };
 }
