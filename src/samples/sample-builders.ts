@@ -9,6 +9,7 @@ import { addScannedPage } from './scan-pdf.js';
 import {
   LETTER_PAGES,
   MIXED_COVER_PAGE,
+  FAX_PAGES_LINES,
   MIXED_SCAN_LINES,
   PHOTO_LINES,
   SCANNED_NOTICE_LINES,
@@ -16,6 +17,7 @@ import {
   SEALED_PASSWORD,
 } from './sample-texts.js';
 import { seededBytes } from './seeded-random.js';
+import { writeBilevelTiff } from './tiff-writer.js';
 import { addTextPage, createSamplePdf, embedSampleFonts, numberPages } from './text-pdf.js';
 
 /** Scans are made at the resolution OCR engines are tuned for. */
@@ -50,6 +52,14 @@ export async function buildMixedPdf(): Promise<Uint8Array> {
   addTextPage(doc, fonts, MIXED_COVER_PAGE);
   addScannedPage(doc, renderScannedPage(MIXED_SCAN_LINES, { dpi: SCAN_DPI, seed: 2002, rotationDeg: -0.4 }));
   return savePdf(doc);
+}
+
+/** Fax "fine" resolution is about 200 dpi; a fax server stores a transmission as one bilevel TIFF. */
+export const FAX_DPI = 200;
+
+export async function buildFaxTiff(): Promise<Uint8Array> {
+  const pages = FAX_PAGES_LINES.map((lines, index) => renderScannedPage(lines, { dpi: FAX_DPI, seed: 3003 + index, rotationDeg: 0.2 }));
+  return writeBilevelTiff(pages);
 }
 
 /**

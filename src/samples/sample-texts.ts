@@ -126,6 +126,25 @@ export const MIXED_SCAN_LINES: readonly string[] = [
   'Signed on the third day of February.',
 ];
 
+/** `faxed-exhibits.tif`: two faxed pages in one TIFF file, as a fax server stores a transmission. */
+export const FAX_PAGES_LINES: readonly (readonly string[])[] = [
+  [
+    'FAX TRANSMITTAL - EXHIBITS',
+    CASE_NUMBER,
+    '',
+    'This is a fictional sample document made for testing.',
+    'Two pages follow this cover, sent from the school office.',
+    'Please call the sender if any page is missing or unclear.',
+  ],
+  [
+    'EXHIBIT B - SCHOOL ATTENDANCE RECORD',
+    '',
+    'The student attended every school day in the autumn term',
+    'except for two days of illness, both excused by a note.',
+    'Prepared by the school office for the court file.',
+  ],
+];
+
 /** `sealed.pdf`: one page behind the user password. */
 export const SEALED_PASSWORD = 'demo-password';
 

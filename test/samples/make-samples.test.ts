@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { OPS } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTiffLayout } from '../../src/gpu-worker/image/tiff-pages.js';
 import { SAMPLE_SPECS, makeSamples } from '../../src/samples/make-samples.js';
 import type { SampleManifest } from '../../src/samples/make-samples.js';
 import { openPdf, pageText, rejectionOf } from './pdf-reader.js';
@@ -34,6 +35,7 @@ describe('makeSamples', () => {
       'scanned-notice.pdf',
       'photo-of-page.png',
       'mixed.pdf',
+      'faxed-exhibits.tif',
       'damaged.pdf',
       'sealed.pdf',
       'readme-not-a-document.docx',
@@ -121,6 +123,13 @@ describe('scanned pages', () => {
     expect(await pageText(pdf, 2)).toBe('');
     expect(entry.expected).toMatchObject({ outcome: 'ocr', textPages: 1, ocrPages: 1 });
     await pdf.destroy();
+  });
+
+  it('faxed-exhibits.tif is one TIFF holding two pages', async () => {
+    const bytes = new Uint8Array(await read('faxed-exhibits.tif'));
+    expect(Buffer.from(bytes.subarray(0, 4))).toEqual(Buffer.from([0x49, 0x49, 42, 0]));
+    expect(readTiffLayout(bytes)?.pages).toHaveLength(2);
+    expect(manifest.files['faxed-exhibits.tif']!.expected).toMatchObject({ outcome: 'ocr', pageCount: 2, textPages: 0, ocrPages: 2 });
   });
 
   it('photo-of-page.png is a PNG image', async () => {

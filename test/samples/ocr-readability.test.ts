@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createWorker } from 'tesseract.js';
 import type { Worker } from 'tesseract.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readTiffLayout, tiffPage } from '../../src/gpu-worker/image/tiff-pages.js';
 import { makeSamples } from '../../src/samples/make-samples.js';
 import type { SampleManifest } from '../../src/samples/make-samples.js';
 import { openPdf, renderPagePng } from './pdf-reader.js';
@@ -48,6 +49,14 @@ describe('OCR samples read back with tesseract', () => {
     const text = await ocrPdfPage('mixed.pdf', 2);
     expect(text).toContain(page.snippet);
     expect(characterErrorRate(text, page.drawnText!)).toBeLessThanOrEqual(MAX_CHARACTER_ERROR_RATE);
+  });
+
+  it.each([1, 2])('faxed-exhibits.tif page %i, cut out of the bundle, reads as the drawn text', async (pageNumber) => {
+    const page = manifest.files['faxed-exhibits.tif']!.expected.pages[pageNumber - 1]!;
+    const bytes = new Uint8Array(await readFile(path.join(root, 'faxed-exhibits.tif')));
+    const { data } = await worker.recognize(Buffer.from(tiffPage(bytes, readTiffLayout(bytes)!, pageNumber - 1)));
+    expect(data.text).toContain(page.snippet);
+    expect(characterErrorRate(data.text, page.drawnText!)).toBeLessThanOrEqual(MAX_CHARACTER_ERROR_RATE);
   });
 
   it('photo-of-page.png reads as the drawn text', async () => {
