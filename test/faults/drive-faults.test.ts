@@ -112,3 +112,25 @@ describe('Google Drive: an access token that expires during a batch', () => {
     await expectCloudBooks(c, sessionId, view, { done: 8 }, claudeBefore);
   });
 });
+
+describe('Google Drive: an outage of every download', () => {
+  it('pauses (integration) once documents fail to download in a row; resuming after it completes exactly once', async () => {
+    cell = await createCloudCell(fakes, { fetchOutageAfter: 4 });
+    const c = cell;
+    const claudeBefore = fakes.claude.batchedRequests;
+    const sessionId = await c.plan();
+    // Listing worked; now every download answers 503, on every try of the worker and of the engine.
+    fakes.drive.http.inject({ kind: 'status', status: 503, match: DOWNLOAD, times: 10_000 });
+    const paused = await c.run(sessionId);
+
+    expect(paused).toMatchObject({ status: 'paused', pause_reason: 'integration', done: 0, failed: 0 });
+    expect(paused.message).toMatch(/Downloads are failing: 4 documents in a row could not be fetched/);
+    const { db } = c.fixture.store;
+    const counts = db.prepare(`SELECT status, COUNT(*) AS n FROM documents WHERE session_id = ? GROUP BY status`).all(sessionId);
+    expect(counts).toEqual([{ status: 'pending', n: 8 }]);
+
+    fakes.drive.http.clearFaults();
+    const resumed = await c.run(sessionId);
+    await expectCloudBooks(c, sessionId, resumed, { done: 8 }, claudeBefore);
+  });
+});

@@ -72,12 +72,19 @@ export interface SessionRunInit {
   signal: AbortSignal;
 }
 
+/**
+ * Documents in a row whose download failed: past this many, the source is down, not the files. Pausing then keeps
+ * rented machines from idling through an outage and keeps documents from using up their attempts on it.
+ */
+export const DEFAULT_FETCH_OUTAGE_AFTER = 20;
+
 export class SessionRun {
   private readonly wakeup = new Wakeup();
   private readonly log: EngineLogger;
   private readonly sessionId: string;
   private exhausted: string | null = null;
   private recordedSpend = -1;
+  private fetchFailuresInARow = 0;
 
   constructor(private readonly init: SessionRunInit) {
     this.sessionId = init.session.id;
@@ -270,6 +277,25 @@ export class SessionRun {
     const queueAnalysis = deps.analyzer.enabled && extracted.length > 0 ? () => markAnalysisPending(deps.db, extracted) : undefined;
     await persistOutcomes(deps.db, deps.sink, this.sessionId, outcomes, () => deps.clock.now(), queueAnalysis);
     for (const o of outcomes) this.announce(o);
+    this.watchForSourceOutage(outcomes);
+  }
+
+  private watchForSourceOutage(outcomes: readonly DocumentOutcome[]): void {
+    const limit = this.init.deps.settings.fetchOutageAfter ?? DEFAULT_FETCH_OUTAGE_AFTER;
+    for (const o of outcomes) {
+      const fetchFailed = (o.kind === 'failed' || o.kind === 'retry') && o.code === 'fetch_failed';
+      this.fetchFailuresInARow = fetchFailed ? this.fetchFailuresInARow + 1 : 0;
+      if (fetchFailed && this.fetchFailuresInARow === limit) {
+        this.log.warn({ inARow: limit, last: o.message }, 'downloads keep failing; pausing the session');
+        this.init.requestEnd({
+          status: 'paused',
+          reason: 'integration',
+          message:
+            `Downloads are failing: ${limit} documents in a row could not be fetched (last: ${o.message}). ` +
+            'Paused so that no machine waits on them; resume once the documents can be reached again.',
+        });
+      }
+    }
   }
 
   private announce(o: DocumentOutcome): void {

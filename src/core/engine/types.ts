@@ -31,6 +31,8 @@ export interface EngineSettings {
   /** How long a cost confirmation stays valid before the session must be confirmed again. */
   confirmationTtlMs: number;
   retryPolicy: BackoffPolicy;
+  /** Pause the session after this many documents in a row failed to download (default 20). */
+  fetchOutageAfter?: number;
   /** Options every batch carries to its worker (OCR engine, timeouts, passwords). */
   batchOptions: BatchOptions;
 }

@@ -62,6 +62,8 @@ export interface CloudCellOptions {
   budgetUsd?: number;
   /** Claude analysis on (default) or off. */
   analysis?: boolean;
+  /** The engine's download-outage threshold (documents in a row), when a test needs a small one. */
+  fetchOutageAfter?: number;
 }
 
 export interface CloudCell {
@@ -137,7 +139,7 @@ export async function createCloudCell(fakes: CloudFakes, options: CloudCellOptio
       return { kind: 'supabase', write: external.write, writeAnalysis: external.writeAnalysis, writeInTransaction: createSqliteSink(store.db).writeInTransaction, close: external.close };
     },
     ...(options.analysis === false ? {} : { analyzer: analyzerFor(fakes, () => fixture!) }),
-    settings: { batchSize: 4, flushEvery: 2, maxAttempts: 3, retryPolicy: FAST_RETRY },
+    settings: { batchSize: 4, flushEvery: 2, maxAttempts: 3, retryPolicy: FAST_RETRY, ...(options.fetchOutageAfter ? { fetchOutageAfter: options.fetchOutageAfter } : {}) },
   });
   const ready = fixture;
   return {
