@@ -92,6 +92,22 @@ describe('engine: retries and failures', () => {
     expect(retryEvents).toHaveLength(4);
   });
 
+  it('pauses when downloads fail in a row, but not when failed downloads are scattered among good ones', async () => {
+    // Every other document cannot be downloaded: never three in a row, so the run completes.
+    const scattered = createScriptedCompute({ script: (doc) => (Number(doc.name.match(/\d+/)?.[0]) % 2 === 0 ? errorResult(doc.id, 'fetch_failed', false) : okResult(doc.id)) });
+    fixture = createEngineFixture({ compute: scattered, source: createSyntheticSource({ count: 12 }), settings: { fetchOutageAfter: 3 } });
+    const first = await fixture.engine.run(await fixture.engine.plan({ source: spec, requestedBy: 'test' }));
+    expect(first).toMatchObject({ status: 'completed', done: 6, failed: 6 });
+    await fixture.cleanup();
+
+    const down = createScriptedCompute({ script: (doc) => errorResult(doc.id, 'fetch_failed', true) });
+    fixture = createEngineFixture({ compute: down, source: createSyntheticSource({ count: 12 }), settings: { fetchOutageAfter: 3 } });
+    const id = await fixture.engine.plan({ source: spec, requestedBy: 'test' });
+    const paused = await fixture.engine.run(id);
+    expect(paused).toMatchObject({ status: 'paused', pause_reason: 'integration', done: 0, failed: 0 });
+    expect(paused.message).toContain('3 documents in a row could not be fetched (last: fetch_failed (scripted))');
+  });
+
   it('requeues the unfinished documents of a lost worker and completes with a replacement', async () => {
     let lost = 0;
     const compute = createScriptedCompute({
