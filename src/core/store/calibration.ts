@@ -5,15 +5,19 @@
 import type { Database } from 'better-sqlite3';
 import { statement } from './database.js';
 
-export interface CalibrationSample {
-  computeKind: string;
-  gpuName: string;
+/** What one finished batch measured. */
+export interface BatchMeasure {
   ocrEngine: string;
   documents: number;
   pages: number;
   ocrPages: number;
   bytes: number;
   busyMs: number;
+}
+
+export interface CalibrationSample extends BatchMeasure {
+  computeKind: string;
+  gpuName: string;
   now: number;
 }
 

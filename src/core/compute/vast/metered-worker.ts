@@ -4,15 +4,8 @@
  */
 import type { Clock, Worker, WorkerBatch, WorkerTarget } from '../../engine/ports.js';
 import type { DocumentResult, WorkerHealth } from '../../../protocol/worker-protocol.js';
+import type { BatchMeasure } from '../../store/calibration.js';
 
-export interface BatchMeasure {
-  ocrEngine: string;
-  documents: number;
-  pages: number;
-  ocrPages: number;
-  bytes: number;
-  busyMs: number;
-}
 
 export class MeteredWorker implements Worker {
   constructor(

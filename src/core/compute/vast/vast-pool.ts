@@ -18,7 +18,7 @@ import type { Machine } from './machine.js';
 import { MeteredWorker } from './metered-worker.js';
 import { PoolMoney } from './pool-money.js';
 import type { DispatchAnswer } from './pool-money.js';
-import type { BatchMeasure } from './metered-worker.js';
+import type { BatchMeasure } from '../../store/calibration.js';
 import type { VastComputeOffer } from './offers.js';
 import { Renter } from './renter.js';
 import type { RenterHost } from './renter.js';
