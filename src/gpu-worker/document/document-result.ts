@@ -25,6 +25,11 @@ export interface PageOutcome {
   error: PageError | null;
 }
 
+/** A page with no text: nothing to read there, or (with `error`) it could not be read. */
+export function unreadPage(page: number, error: PageError | null = null): PageOutcome {
+  return { page, text: '', source: 'none', ocrConfidence: null, ocrEngine: null, error };
+}
+
 export interface DocumentFacts {
   id: string;
   bytes: number;

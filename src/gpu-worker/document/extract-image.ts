@@ -4,7 +4,8 @@ import { readTiffLayout, tiffPage, type TiffLayout } from '../image/tiff-pages.j
 import type { IsolatePool } from '../isolate/isolate-pool.js';
 import { MAX_RENDER_PIXELS, pageErrorFrom } from './ocr-pages.js';
 import type { OcrEngine, OcrImage } from '../ocr/ocr-engine.js';
-import { enginesUsed, type PageOutcome } from './document-result.js';
+import { mapInLanes } from '../../core/in-lanes.js';
+import { enginesUsed, unreadPage, type PageOutcome } from './document-result.js';
 import type { DetectedType } from './detect-type.js';
 import type { PdfExtraction } from './extract-pdf.js';
 
@@ -46,24 +47,16 @@ async function readTiffPage(bytes: Uint8Array, layout: TiffLayout, index: number
     return ocrPage(page, output.text, output.confidence, output.engine ?? engine.name);
   } catch (error) {
     if (input.signal.aborted) throw error;
-    return { page, text: '', source: 'none', ocrConfidence: null, ocrEngine: null, error: pageErrorFrom(page, error) };
+    return unreadPage(page, pageErrorFrom(page, error));
   }
 }
 
 async function extractTiffPages(bytes: Uint8Array, layout: TiffLayout, engine: OcrEngine, input: ImageInput): Promise<PageOutcome[]> {
-  const pages = new Array<PageOutcome>(layout.pages.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < layout.pages.length) {
-      const index = next;
-      next += 1;
-      pages[index] = await readTiffPage(bytes, layout, index, engine, input);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(input.pagesAhead + 1, layout.pages.length) }, lane));
+  const read = (index: number): Promise<PageOutcome> => readTiffPage(bytes, layout, index, engine, input);
+  const pages = await mapInLanes(layout.pages.length, input.pagesAhead + 1, read);
   if (layout.brokenAfterLastPage) {
     const page = layout.pages.length + 1;
-    pages.push({ page, text: '', source: 'none', ocrConfidence: null, ocrEngine: null, error: { page, code: 'corrupt', message: layout.brokenAfterLastPage } });
+    pages.push(unreadPage(page, { page, code: 'corrupt', message: layout.brokenAfterLastPage }));
   }
   return pages;
 }
@@ -72,8 +65,7 @@ export async function extractImage(bytes: Uint8Array, type: ImageType, input: Im
   const layout = type === 'image/tiff' ? readTiffLayout(bytes) : null;
   const pageCount = layout?.pages.length ?? 1;
   if (!input.engine) {
-    const blank = (page: number): PageOutcome => ({ page, text: '', source: 'none', ocrConfidence: null, ocrEngine: null, error: null });
-    return { pages: Array.from({ length: pageCount }, (_, index) => blank(index + 1)), ocrEngine: null, extractMs: 0, ocrMs: 0 };
+    return { pages: Array.from({ length: pageCount }, (_, index) => unreadPage(index + 1)), ocrEngine: null, extractMs: 0, ocrMs: 0 };
   }
   const started = performance.now();
   if (layout && (layout.pages.length > 1 || layout.brokenAfterLastPage)) {

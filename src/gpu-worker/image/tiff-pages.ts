@@ -25,7 +25,7 @@ const CLASSIC_MAGIC = 42;
 const BIGTIFF_MAGIC = 43;
 
 /** Bytes per value of each field type (TIFF 6.0, plus type 13, IFD). */
-const TYPE_SIZES: Readonly<Record<number, number>> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4 };
+export const TIFF_TYPE_SIZES: Readonly<Record<number, number>> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4 };
 const TYPE_SHORT = 3;
 const TYPE_LONG = 4;
 const TYPE_IFD = 13;
@@ -118,14 +118,14 @@ function readEntries(reader: Reader, ifd: number): Entry[] {
     const at = ifd + 2 + 12 * slot;
     const tag = reader.u16(at);
     const type = reader.u16(at + 2);
-    const typeSize = TYPE_SIZES[type];
+    const typeSize = TIFF_TYPE_SIZES[type];
     // Unknown types are skipped, as libtiff does; pointers to other IFDs lead to images OCR does not need.
     if (typeSize === undefined || type === TYPE_IFD || IFD_POINTER_TAGS.has(tag)) continue;
-    const count = reader.u32(at + 4);
-    const size = count * typeSize;
+    const values = reader.u32(at + 4);
+    const size = values * typeSize;
     const valueAt = size <= 4 ? at + 8 : reader.u32(at + 8);
     if (!reader.fits(valueAt, size)) throw corrupt(`field ${tag} points outside the file`);
-    entries.push({ tag, type, count, valueAt, size });
+    entries.push({ tag, type, count: values, valueAt, size });
   }
   return entries;
 }

@@ -9,6 +9,7 @@ import { restoreNativePush } from './native-push.js';
 import * as pdfjs from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { PDFDocumentProxy, PDFPageProxy, RenderParameters } from 'pdfjs-dist/types/src/display/api.js';
 import { DocumentError } from '../../core/errors.js';
+import { mapInLanes } from '../../core/in-lanes.js';
 import { fitScale, rgbaToGray } from '../image/pixels.js';
 import type { PageReading, ReadPagesOptions, RenderedImage } from '../isolate/isolate-messages.js';
 import { countTextChars, textFromItems, type TextChunk } from './page-text.js';
@@ -176,17 +177,7 @@ const PAGES_IN_FLIGHT = 4;
 
 export async function readPages(doc: PDFDocumentProxy, options: ReadPagesOptions): Promise<PageReading[]> {
   const withForms = await hasFormFields(doc);
-  const readings = new Array<PageReading>(doc.numPages);
-  let next = 1;
-  const lane = async (): Promise<void> => {
-    while (next <= doc.numPages) {
-      const pageNumber = next;
-      next += 1;
-      readings[pageNumber - 1] = await readPage(doc, pageNumber, options, withForms);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(PAGES_IN_FLIGHT, doc.numPages) }, lane));
-  return readings;
+  return mapInLanes(doc.numPages, PAGES_IN_FLIGHT, (index) => readPage(doc, index + 1, options, withForms));
 }
 
 /** Renders one page to grayscale at `dpi`, or lower when the page is so large it would exceed `maxPixels`. */

@@ -12,6 +12,7 @@ import type { WorkerConfig } from '../../../src/gpu-worker/config.js';
 import { startWorkerServer } from '../../../src/gpu-worker/server.js';
 import type { WorkerServer } from '../../../src/gpu-worker/server.js';
 import { silentLogger } from '../../../src/logger.js';
+import { testConfig } from '../../gpu-worker/helpers/worker-client.js';
 
 export interface InProcessWorkersOptions {
   workers?: number;
@@ -31,25 +32,7 @@ export interface InProcessCompute extends ComputeProvider {
 }
 
 function workerConfig(workerId: string, token: string): WorkerConfig {
-  return {
-    token,
-    sealKey: null,
-    host: '127.0.0.1',
-    port: 0,
-    workerId,
-    ocrEngine: 'none',
-    ocrLangs: 'eng',
-    ocrPoolSize: 1,
-    vlm: null,
-    concurrency: 1,
-    documentTimeoutMs: 60_000,
-    documentHeapMb: 256,
-    maxBodyBytes: 4 * 1024 * 1024,
-    prefetch: { documents: 1, bytes: 64 * 1024 * 1024 },
-    orphan: null,
-    exitOnStdinClose: false,
-    logLevel: 'silent',
-  };
+  return testConfig({ token, workerId, documentHeapMb: 256, maxBodyBytes: 4 * 1024 * 1024, prefetch: { documents: 1, bytes: 64 * 1024 * 1024 } });
 }
 
 export function createInProcessCompute(options: InProcessWorkersOptions = {}): InProcessCompute {

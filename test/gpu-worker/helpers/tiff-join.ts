@@ -3,7 +3,8 @@
  * is copied whole and its offsets are moved by where it landed. Enough for test fixtures (e.g. the corpus's CCITT
  * G4 fax page inside a bundle); not a general TIFF tool.
  */
-const TYPE_SIZES: Readonly<Record<number, number>> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8 };
+import { TIFF_TYPE_SIZES } from '../../../src/gpu-worker/image/tiff-pages.js';
+
 const STRIP_OR_TILE_OFFSETS = new Set([273, 324]);
 
 export function joinTiffs(files: readonly Uint8Array[]): Uint8Array {
@@ -28,7 +29,7 @@ export function joinTiffs(files: readonly Uint8Array[]): Uint8Array {
       const at = ifd + 2 + 12 * slot;
       const tag = view.getUint16(at, true);
       const type = view.getUint16(at + 2, true);
-      const size = view.getUint32(at + 4, true) * (TYPE_SIZES[type] ?? 1);
+      const size = view.getUint32(at + 4, true) * (TIFF_TYPE_SIZES[type] ?? 1);
       if (size > 4) view.setUint32(at + 8, view.getUint32(at + 8, true) + base, true);
       if (!STRIP_OR_TILE_OFFSETS.has(tag)) continue;
       if (type !== 4) throw new Error('joinTiffs needs LONG strip offsets');

@@ -7,6 +7,7 @@ import Anthropic, { APIUserAbortError } from '@anthropic-ai/sdk';
 import { AppError } from '../../errors.js';
 import type { AnalysisInput, AnalysisResult, Analyzer } from '../../engine/ports.js';
 import type { EngineLogger } from '../../engine/types.js';
+import { mapInLanes } from '../../in-lanes.js';
 import { sleepFor } from '../../retry.js';
 import { CHARS_PER_TOKEN, SYSTEM_PROMPT_TOKENS, messageParams } from './analysis-prompt.js';
 import type { PromptSettings } from './analysis-prompt.js';
@@ -119,21 +120,13 @@ async function analyzeDirect(inputs: readonly AnalysisInput[], run: DirectRun, s
   const controller = new AbortController();
   const onAbort = (): void => controller.abort(signal.reason);
   signal.addEventListener('abort', onAbort, { once: true });
-  const results: AnalysisResult[] = new Array<AnalysisResult>(inputs.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < inputs.length && !controller.signal.aborted) {
-      const index = next;
-      next += 1;
-      results[index] = await analyzeOne(inputs[index]!, run, controller.signal);
-    }
+  const cancelOthers = (error: unknown): never => {
+    controller.abort(error);
+    throw error;
   };
   try {
-    await Promise.all(Array.from({ length: Math.min(run.concurrency, inputs.length) }, () => lane().catch((error: unknown) => {
-      controller.abort(error);
-      throw error;
-    })));
-    return results;
+    const analyze = (index: number): Promise<AnalysisResult> => analyzeOne(inputs[index]!, run, controller.signal).catch(cancelOthers);
+    return await mapInLanes(inputs.length, run.concurrency, analyze, controller.signal);
   } finally {
     signal.removeEventListener('abort', onAbort);
   }

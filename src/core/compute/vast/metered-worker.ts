@@ -6,7 +6,6 @@ import type { Clock, Worker, WorkerBatch, WorkerTarget } from '../../engine/port
 import type { DocumentResult, WorkerHealth } from '../../../protocol/worker-protocol.js';
 import type { BatchMeasure } from '../../store/calibration.js';
 
-
 export class MeteredWorker implements Worker {
   constructor(
     private readonly inner: Worker,
