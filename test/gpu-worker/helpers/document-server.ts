@@ -7,21 +7,20 @@ import { Writable } from 'node:stream';
 import { createLogger, type Logger } from '../../../src/logger.js';
 import { HttpFake } from '../../fakes/http-fake.js';
 import { corpusPath } from './corpus.js';
+import { InFlightGauge } from '../../helpers/in-flight.js';
 
 export const BATCH_SECRET = 'ya29.batch-secret-0123456789';
 
 export class DocumentServer {
   readonly http = new HttpFake('documents');
-  inFlight = 0;
-  maxInFlight = 0;
+  readonly #inFlight = new InFlightGauge();
   /** Milliseconds each answer waits before its first byte. */
   delayMs = 0;
   readonly #files = new Map<string, Buffer>();
 
   constructor() {
     this.http.on('GET', '/files/:name', async (request) => {
-      this.inFlight += 1;
-      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+      const leave = this.#inFlight.enter();
       try {
         if (this.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, this.delayMs));
         if (request.headers.authorization !== `Bearer ${BATCH_SECRET}`) return { status: 401, body: { error: 'unauthenticated' } };
@@ -29,7 +28,7 @@ export class DocumentServer {
         if (!file) return { status: 404, body: { error: { code: 404, message: 'File not found' } } };
         return { status: 200, headers: { 'content-type': 'application/pdf', 'accept-ranges': 'bytes' }, body: file };
       } finally {
-        this.inFlight -= 1;
+        leave();
       }
     });
   }
@@ -54,6 +53,11 @@ export class DocumentServer {
     return sizeBytes === undefined ? document : { ...document, sizeBytes };
   }
 
+  /** The most requests answered at once since the last reset. */
+  get maxInFlight(): number {
+    return this.#inFlight.max;
+  }
+
   async start(): Promise<this> {
     await this.http.start();
     return this;
@@ -62,7 +66,7 @@ export class DocumentServer {
   reset(): void {
     this.http.requests.splice(0);
     this.http.clearFaults();
-    this.maxInFlight = 0;
+    this.#inFlight.reset();
     this.delayMs = 0;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { inflateSync } from 'node:zlib';
 import { HttpFake, type FakeRequest, type FakeResponse } from '../../fakes/http-fake.js';
+import { InFlightGauge } from '../../helpers/in-flight.js';
 
 export interface PageFactsInput {
   primary_language?: string | null;
@@ -91,20 +92,18 @@ export type Answer = (request: SeenRequest, index: number) => FakeResponse | Pro
 export class VlmFake {
   readonly http = new HttpFake('vlm');
   readonly seen: SeenRequest[] = [];
-  inFlight = 0;
-  maxInFlight = 0;
+  readonly #inFlight = new InFlightGauge();
   #answer: Answer = () => completion(olmocrAnswer('fake page text'));
 
   constructor() {
     this.http.on('POST', '/v1/chat/completions', async (request) => {
       const parsed = seen(request);
       const index = this.seen.push(parsed) - 1;
-      this.inFlight += 1;
-      this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+      const leave = this.#inFlight.enter();
       try {
         return await this.#answer(parsed, index);
       } finally {
-        this.inFlight -= 1;
+        leave();
       }
     });
   }
@@ -113,6 +112,11 @@ export class VlmFake {
   answer(answer: Answer): this {
     this.#answer = answer;
     return this;
+  }
+
+  /** The most requests answered at once since the last reset. */
+  get maxInFlight(): number {
+    return this.#inFlight.max;
   }
 
   async start(): Promise<this> {
@@ -126,7 +130,7 @@ export class VlmFake {
 
   reset(): void {
     this.seen.length = 0;
-    this.maxInFlight = 0;
+    this.#inFlight.reset();
     this.http.requests.splice(0);
     this.http.clearFaults();
   }
