@@ -3,12 +3,11 @@
  * makes through the real SDK, in a small real session Drive → workers → Supabase + SQLite + Claude. Every extracted
  * document must be analysed — and paid for — exactly once. See fault-table.ts for the whole matrix.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inject } from './helpers/faults.js';
 import type { FaultBody } from './helpers/faults.js';
 import { expectCloudBooks, expectJournalBooks, expectLocalBooks } from './helpers/accounting.js';
-import { createCloudCell, startCloudFakes, stopCloudFakes } from './helpers/cloud-cell.js';
-import type { CloudCell, CloudFakes } from './helpers/cloud-cell.js';
+import { useCloudFakes } from './helpers/cloud-cell.js';
 import { runCells } from './fault-table.js';
 import type { FaultName } from './fault-table.js';
 
@@ -27,29 +26,15 @@ const FAULTS: Partial<Record<FaultName, FaultBody>> = {
   'slow body': { kind: 'slow_body', bytesPerChunk: 256, delayMs: 5 },
 };
 
-let fakes: CloudFakes;
-let cell: CloudCell | null = null;
-
-beforeAll(async () => {
-  fakes = await startCloudFakes();
-});
-
-afterEach(async () => {
-  fakes.claude.http.clearFaults();
-  await cell?.cleanup();
-  cell = null;
-});
-
-afterAll(async () => {
-  await stopCloudFakes(fakes);
-});
+const cloud = useCloudFakes();
 
 describe('fault matrix: Anthropic', () => {
   it.each(runCells('anthropic'))('%s', async (_title, { fault }) => {
     if (fault === 'down past retries') return downPastRetries();
     const body = FAULTS[fault];
     expect(body, `no scenario for ${fault}`).toBeDefined();
-    cell = await createCloudCell(fakes);
+    const cell = await cloud.cell();
+    const { fakes } = cell;
     const before = fakes.claude.http.requests.length;
     const claudeBefore = fakes.claude.batchedRequests;
     // Once on each kind of call: creating a batch, polling it, reading its results.
@@ -67,7 +52,8 @@ describe('fault matrix: Anthropic', () => {
 
 /** Claude is overloaded for longer than the SDK retries: the session pauses, and resuming pays for nothing twice. */
 async function downPastRetries(): Promise<void> {
-  cell = await createCloudCell(fakes);
+  const cell = await cloud.cell();
+  const { fakes } = cell;
   const claudeBefore = fakes.claude.batchedRequests;
   inject(fakes.claude.http, FAULTS['5xx']!, CALLS[0]!, 1_000);
   const sessionId = await cell.plan();

@@ -3,11 +3,11 @@
  * downloads (files/<id>?alt=media, the workers' URL fetcher), in a small real session Drive → workers → Supabase +
  * SQLite + Claude. See fault-table.ts for the whole matrix.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { faultsSince, inject } from './helpers/faults.js';
 import type { FaultBody } from './helpers/faults.js';
 import { expectCloudBooks } from './helpers/accounting.js';
-import { createCloudCell, startCloudFakes, stopCloudFakes } from './helpers/cloud-cell.js';
+import { useCloudFakes } from './helpers/cloud-cell.js';
 import type { CellOutcome, CloudCell, CloudFakes } from './helpers/cloud-cell.js';
 import { runCells } from './fault-table.js';
 import type { FaultName } from './fault-table.js';
@@ -49,28 +49,14 @@ const SCENARIOS: Partial<Record<FaultName, Scenario>> = {
   },
 };
 
-let fakes: CloudFakes;
-let cell: CloudCell | null = null;
-
-beforeAll(async () => {
-  fakes = await startCloudFakes();
-});
-
-afterEach(async () => {
-  fakes.drive.http.clearFaults();
-  await cell?.cleanup();
-  cell = null;
-});
-
-afterAll(async () => {
-  await stopCloudFakes(fakes);
-});
+const cloud = useCloudFakes();
 
 describe('fault matrix: Google Drive', () => {
   it.each(runCells('drive'))('%s', async (_title, { fault }) => {
     const scenario = SCENARIOS[fault];
     expect(scenario, `no scenario for ${fault}`).toBeDefined();
-    cell = await createCloudCell(fakes);
+    const cell = await cloud.cell();
+    const { fakes } = cell;
     const before = fakes.drive.http.requests.length;
     const claudeBefore = fakes.claude.batchedRequests;
     const { faults, outcome } = await scenario!(cell);
@@ -94,8 +80,8 @@ describe('fault matrix: Google Drive', () => {
 
 describe('Google Drive: an access token that expires during a batch', () => {
   it('the refused downloads are retried with a freshly minted token, and every document completes once', async () => {
-    cell = await createCloudCell(fakes);
-    const c = cell;
+    const c = await cloud.cell();
+    const { fakes } = c;
     const before = fakes.drive.http.requests.length;
     const claudeBefore = fakes.claude.batchedRequests;
     // After the first download, Google stops accepting the token handed out, and our copy of it nears its expiry.
@@ -115,8 +101,8 @@ describe('Google Drive: an access token that expires during a batch', () => {
 
 describe('Google Drive: an outage of every download', () => {
   it('pauses (integration) once documents fail to download in a row; resuming after it completes exactly once', async () => {
-    cell = await createCloudCell(fakes, { fetchOutageAfter: 4 });
-    const c = cell;
+    const c = await cloud.cell({ fetchOutageAfter: 4 });
+    const { fakes } = c;
     const claudeBefore = fakes.claude.batchedRequests;
     const sessionId = await c.plan();
     // Listing worked; now every download answers 503, on every try of the worker and of the engine.

@@ -3,12 +3,12 @@
  * session Drive → workers → Supabase + SQLite + Claude. Documents are marked done only after Supabase has them, so
  * an outage pauses the session without losing or duplicating anything. See fault-table.ts for the whole matrix.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { faultsSince, inject } from './helpers/faults.js';
 import type { FaultBody } from './helpers/faults.js';
 import { expectCloudBooks, expectJournalBooks, expectLocalBooks } from './helpers/accounting.js';
-import { createCloudCell, startCloudFakes, stopCloudFakes } from './helpers/cloud-cell.js';
-import type { CloudCell, CloudFakes } from './helpers/cloud-cell.js';
+import { useCloudFakes } from './helpers/cloud-cell.js';
+import type { CloudCell } from './helpers/cloud-cell.js';
 import { runCells } from './fault-table.js';
 import type { FaultName } from './fault-table.js';
 
@@ -22,26 +22,12 @@ const TRANSIENT: Partial<Record<FaultName, FaultBody>> = {
   'connection reset': { kind: 'reset' },
 };
 
-let fakes: CloudFakes;
-let cell: CloudCell | null = null;
-
-beforeAll(async () => {
-  fakes = await startCloudFakes();
-});
-
-afterEach(async () => {
-  fakes.supabase.http.clearFaults();
-  await cell?.cleanup();
-  cell = null;
-});
-
-afterAll(async () => {
-  await stopCloudFakes(fakes);
-});
+const cloud = useCloudFakes();
 
 describe('fault matrix: Supabase', () => {
   it.each(runCells('supabase'))('%s', async (_title, { fault }) => {
-    cell = await createCloudCell(fakes);
+    const cell = await cloud.cell();
+    const { fakes } = cell;
     const before = fakes.supabase.http.requests.length;
     const claudeBefore = fakes.claude.batchedRequests;
     const sessionId = await cell.plan();
@@ -64,6 +50,7 @@ describe('fault matrix: Supabase', () => {
 /** Supabase answers 503 to every write: the session pauses with its message, then resumes to exactly once. */
 async function downPastRetries(cell: CloudCell, sessionId: string, before: number, claudeBefore: number): Promise<void> {
   const { db } = cell.fixture.store;
+  const { fakes } = cell;
   fakes.supabase.http.inject({ kind: 'status', status: 503, body: { code: '', message: 'Service Unavailable' }, match: WRITES, times: 1_000 });
   const paused = await cell.run(sessionId);
 

@@ -14,8 +14,8 @@ import { FAKE_BOT_INFO, FAKE_TOKEN, FakeTelegram } from '../fakes/telegram-bot-a
 import { faultsSince, inject } from './helpers/faults.js';
 import type { FaultBody } from './helpers/faults.js';
 import { expectCloudBooks } from './helpers/accounting.js';
-import { createCloudCell, startCloudFakes, stopCloudFakes } from './helpers/cloud-cell.js';
-import type { CloudCell, CloudFakes } from './helpers/cloud-cell.js';
+import { useCloudFakes } from './helpers/cloud-cell.js';
+import type { CloudCell } from './helpers/cloud-cell.js';
 import { runCells } from './fault-table.js';
 import type { FaultName } from './fault-table.js';
 
@@ -51,27 +51,24 @@ interface LogLine {
   msg: string;
 }
 
-let fakes: CloudFakes;
+// Registered first, so its after-hooks run last: the bot stops before the cell it watches is cleaned up.
+const cloud = useCloudFakes();
 let telegram: FakeTelegram;
-let cell: CloudCell | null = null;
 let bot: TelegramBot | null = null;
 let logs: LogLine[] = [];
 
 beforeAll(async () => {
-  [fakes, telegram] = await Promise.all([startCloudFakes(), new FakeTelegram().start()]);
+  telegram = await new FakeTelegram().start();
 });
 
 afterEach(async () => {
   telegram.http.clearFaults();
   await bot?.stop();
   bot = null;
-  await cell?.cleanup();
-  cell = null;
 });
 
 afterAll(async () => {
   await telegram.stop();
-  await stopCloudFakes(fakes);
 });
 
 function settings(notifyEveryBatches: number): BotSettings {
@@ -103,7 +100,7 @@ function startBot(c: CloudCell, retry?: AutoRetryOptions, notifyEveryBatches = 1
   const made = createTelegramBot({
     engine: c.fixture.engine,
     db: c.fixture.store.db,
-    compute: fakes.compute,
+    compute: c.fakes.compute,
     analyzer: { kind: 'none', enabled: false, estimateCostPerDocument: () => 0, analyze: () => Promise.resolve([]) },
     logger,
     settings: settings(notifyEveryBatches),
@@ -128,8 +125,8 @@ const notSent = (): LogLine[] => logs.filter((l) => l.msg === 'a Telegram messag
 
 describe('fault matrix: Telegram', () => {
   it.each(runCells('telegram'))('%s', async (_title, { fault }) => {
-    cell = await createCloudCell(fakes);
-    const claudeBefore = fakes.claude.batchedRequests;
+    const cell = await cloud.cell();
+    const claudeBefore = cell.fakes.claude.batchedRequests;
     const sessionId = await cell.plan();
     if (fault === 'down past retries') return downPastRetries(cell, sessionId, claudeBefore);
     const scenario = SCENARIOS[fault];

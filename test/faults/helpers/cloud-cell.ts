@@ -7,6 +7,7 @@
  * database.
  */
 import type { OAuth2Client } from 'google-auth-library';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { createClaudeAnalyzer } from '../../../src/core/analysis/claude/claude-analyzer.js';
 import { createKvBatchLedger } from '../../../src/core/analysis/claude/kv-ledger.js';
 import type { Analyzer } from '../../../src/core/engine/ports.js';
@@ -153,6 +154,46 @@ export async function createCloudCell(fakes: CloudFakes, options: CloudCellOptio
     plan: () => ready.engine.plan({ source: { kind: 'gdrive', folderId }, budgetUsd, requestedBy: 'faults' }),
     run: (sessionId) => ready.engine.run(sessionId),
     cleanup: () => ready.cleanup(),
+  };
+}
+
+export interface CloudSuite {
+  /** The file's fakes (started before its first test). */
+  readonly fakes: CloudFakes;
+  /** A new cell for this test; it is cleaned up after the test. */
+  cell(options?: CloudCellOptions): Promise<CloudCell>;
+}
+
+/**
+ * The cloud fakes for one test file: started once, stopped at the end; after each test every injected fault is
+ * cleared and the test's cell cleaned up, so a failed cell cannot leak into the next.
+ */
+export function useCloudFakes(): CloudSuite {
+  let fakes: CloudFakes | undefined;
+  let cell: CloudCell | null = null;
+  beforeAll(async () => {
+    fakes = await startCloudFakes();
+  });
+  afterEach(async () => {
+    for (const service of [fakes?.drive, fakes?.supabase, fakes?.claude]) service?.http.clearFaults();
+    await cell?.cleanup();
+    cell = null;
+  });
+  afterAll(async () => {
+    await stopCloudFakes(fakes);
+  });
+  const started = (): CloudFakes => {
+    if (!fakes) throw new Error('the cloud fakes are started in beforeAll');
+    return fakes;
+  };
+  return {
+    get fakes() {
+      return started();
+    },
+    async cell(options) {
+      cell = await createCloudCell(started(), options);
+      return cell;
+    },
   };
 }
 
