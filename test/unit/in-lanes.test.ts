@@ -32,14 +32,15 @@ describe('mapInLanes', () => {
     expect(started).toEqual([0, 1, 2]);
   });
 
-  it('stops taking work once the signal aborts', async () => {
+  it('stops taking work once the signal aborts, and rejects with its reason instead of returning holes', async () => {
     const controller = new AbortController();
     const started: number[] = [];
-    await mapInLanes(10, 1, async (index) => {
+    const run = mapInLanes(10, 1, async (index) => {
       started.push(index);
-      if (index === 2) controller.abort();
+      if (index === 2) controller.abort(new Error('stopped by the user'));
       return index;
     }, controller.signal);
+    await expect(run).rejects.toThrow('stopped by the user');
     expect(started).toEqual([0, 1, 2]);
   });
 

@@ -99,7 +99,6 @@ export function countBatchesWithStatus(db: Database, sessionId: string, status: 
   ).get(sessionId, status)!.n;
 }
 
-/** Batches not finished: pending or leased. */
 /**
  * Open batches with no open document: a process that died after recording a batch's last result but before
  * settling the batch leaves one behind; nothing can lease it, so it must be settled as it is.
@@ -117,6 +116,7 @@ export function openBatchesWithNothingOpen(db: Database, sessionId: string): num
     .map((row) => row.batch_no);
 }
 
+/** Batches not finished: pending or leased. */
 export function countOpenBatches(db: Database, sessionId: string): number {
   return statement<[string], { n: number }>(
     db,
