@@ -29,6 +29,22 @@ describe('tesseract.js engine', () => {
     expect(output.confidence).toBeGreaterThan(80);
   });
 
+  it('an abort at any moment of a job leaves nothing behind (no late call into a replaced worker)', { timeout: 120_000 }, async () => {
+    // Aborts landing while the worker starts, while it takes its settings, and while it reads. A replaced worker
+    // called later would make tesseract.js throw an unhandled rejection, which fails this file.
+    for (const delayMs of [0, 1, 2, 5, 10, 20, 40, 80, 160]) {
+      const aborted = new AbortController();
+      const job = engine.recognize(cleanPng, { langs: 'eng', psm: delayMs % 2 === 0 ? 3 : 6, signal: aborted.signal });
+      setTimeout(() => aborted.abort(new Error('document timed out')), delayMs);
+      await job.then(
+        (output) => expect(output.text).toContain('quarterly results'),
+        (error: unknown) => expect(error).toMatchObject({ message: 'document timed out' }),
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await engine.recognize(cleanPng, { langs: 'eng', psm: 3 })).text).toContain('quarterly results');
+  });
+
   it('drops a queued job whose document gave up, and finishes the running one', { timeout: 60_000 }, async () => {
     const running = engine.recognize(cleanPng, { langs: 'eng', psm: 3 });
     const gaveUp = new AbortController();

@@ -46,6 +46,17 @@ interface PooledWorker {
   died: Promise<never>;
   psm: number | null;
   dpi: number | null;
+  /** Set once the worker is being terminated: an abandoned job must not call into it again. */
+  retired: boolean;
+}
+
+/**
+ * tesseract.js posts a job to a terminated worker from inside a promise it never settles, so the failure surfaces
+ * as an unhandled rejection that would take the whole worker process down. A job abandoned by an abort (its worker
+ * replaced meanwhile) stops here instead.
+ */
+function stillServing(pooled: PooledWorker): void {
+  if (pooled.retired) throw new Error('tesseract.js worker was replaced while this job waited');
 }
 
 /**
@@ -80,12 +91,14 @@ async function recognizeOn(pooled: PooledWorker, image: OcrImage, request: OcrRe
   // 0 lets tesseract read the resolution from the file; rendered pixels carry none.
   const dpi = image.kind === 'gray' ? image.dpi : 0;
   if (pooled.psm !== request.psm || pooled.dpi !== dpi) {
+    stillServing(pooled);
     await pooled.worker.setParameters({ tessedit_pageseg_mode: String(request.psm) as never, user_defined_dpi: String(dpi) });
     pooled.psm = request.psm;
     pooled.dpi = dpi;
   }
   const input = image.kind === 'gray' ? encodePgm(image) : Buffer.from(image.bytes);
   // TSV, like the native engine: the same text assembly, and the layout figures adaptive segmentation needs.
+  stillServing(pooled);
   const { data } = await pooled.worker.recognize(input, {}, { text: false, tsv: true });
   const parsed = data.tsv ? parseTesseractTsv(data.tsv) : null;
   return parsed ?? { text: data.text ?? '', confidence: Math.min(100, Math.max(0, data.confidence ?? 0)) };
@@ -108,9 +121,10 @@ export function createTesseractJsEngine(options: TesseractJsEngineOptions): OcrE
         errorHandler: (error: unknown) => log.debug({ err: error }, 'tesseract.js job failed'),
       });
       log.debug({ workerId: (worker as unknown as { id?: string }).id }, 'tesseract.js worker ready');
-      return { worker, died: watchThread(worker), psm: null, dpi: null };
+      return { worker, died: watchThread(worker), psm: null, dpi: null, retired: false };
     },
     async destroy(pooled) {
+      pooled.retired = true;
       await pooled.worker.terminate();
     },
   });
